@@ -1,0 +1,51 @@
+/**
+ * One event of a session log. The server's events are listed; any other object with a
+ * string `type` is stored as well, every field of it kept.
+ */
+export type SessionEvent =
+  | { type: 'session'; version: number; id: string; created: string }
+  | { type: 'input'; seq: number; code: string; timestamp: string }
+  | { type: 'output'; seq: number; value: string; timestamp: string }
+  | { type: 'checkpoint'; seq: number; reason: string; stateId: string }
+  | { type: 'llm_req'; seq: number; prompt: string; receiptKey: string }
+  | { type: 'llm_resp'; seq: number; response: string; receiptKey: string }
+  | { type: 'error'; seq: number; message: string; timestamp: string }
+  | { type: string; [field: string]: unknown }
+
+/** A checkpoint as the index lists it; `byteOffset` is where its line starts in the log. */
+export interface CheckpointEntry {
+  seq: number
+  reason: string
+  stateId: string
+  byteOffset: number
+}
+
+/** The index file's content (`<name>.index.json`); fields it does not list are kept too. */
+export interface SessionIndex {
+  sessionId: string
+  eventCount: number
+  checkpoints: CheckpointEntry[]
+  states: Record<string, unknown>
+  receipts: Record<string, unknown>
+}
+
+/**
+ * Appends session events to a JSONL log and keeps its JSON index of checkpoints and counts.
+ * A drop-in for the original TypeScript `IncrementalWriter`.
+ */
+export declare class IncrementalWriter {
+  /** A writer for the log `eventFile` and the index `indexFile`; creates neither until the first event. */
+  constructor(eventFile: string, indexFile: string)
+  /**
+   * Appends each event as the line `JSON.stringify(event) + "\n"` and updates the index.
+   * Resolves once the log and the index hold the whole batch. Rejects, with nothing
+   * written, with a `TypeError` (`code`, `index`) for an event that cannot be stored, or with
+   * a Node-style system error (`code`, `errno`, `syscall`, `path`) when the files cannot be
+   * written. Overlapping calls are stored in call order.
+   */
+  appendEvents(events: readonly SessionEvent[], state?: unknown): Promise<void>
+  /** The log's length in bytes after the last stored call. */
+  getByteOffset(): number
+  /** A copy of the index as last written, or `null` before the first non-empty call. */
+  getCachedIndex(): SessionIndex | null
+}

@@ -1,0 +1,68 @@
+//! A failed batch as plain data. `index.js` builds the JS error from it in the caller's
+//! realm, so that `instanceof TypeError` holds even under Jest's sandboxed globals.
+
+use napi_derive::napi;
+
+use crate::core::WriteError;
+
+/// Why one batch was rejected, in the fields of a Node.js error.
+#[napi(object)]
+pub struct NativeFailure {
+    /// `"TypeError"` for bad input, `"Error"` otherwise.
+    pub kind: String,
+    pub message: String,
+    /// A Node-style `ERR_*` code; absent for system errors, whose code comes from `errno`.
+    pub code: Option<String>,
+    /// The position of the offending event in its batch.
+    pub index: Option<u32>,
+    /// The OS error number (positive) of a failed system call.
+    pub errno: Option<i32>,
+    pub syscall: Option<String>,
+    pub path: Option<String>,
+}
+
+impl NativeFailure {
+    /// A failure the core did not foresee: an internal bug, reported instead of crashing.
+    pub fn internal(message: String) -> Self {
+        NativeFailure::error("ERR_INTERNAL", message)
+    }
+
+    fn error(code: &str, message: String) -> Self {
+        NativeFailure {
+            kind: "Error".to_owned(),
+            message,
+            code: Some(code.to_owned()),
+            index: None,
+            errno: None,
+            syscall: None,
+            path: None,
+        }
+    }
+}
+
+impl From<&WriteError> for NativeFailure {
+    fn from(err: &WriteError) -> Self {
+        match err {
+            WriteError::InvalidEvent { index, .. } => NativeFailure {
+                kind: "TypeError".to_owned(),
+                index: u32::try_from(*index).ok(),
+                ..NativeFailure::error("ERR_INVALID_EVENT", err.to_string())
+            },
+            WriteError::InvalidIndex { path, .. } => NativeFailure {
+                path: Some(path.to_string_lossy().into_owned()),
+                ..NativeFailure::error("ERR_INVALID_INDEX", err.to_string())
+            },
+            WriteError::Io {
+                syscall,
+                path,
+                source,
+            } => NativeFailure {
+                code: None,
+                errno: source.raw_os_error(),
+                syscall: Some((*syscall).to_owned()),
+                path: Some(path.to_string_lossy().into_owned()),
+                ..NativeFailure::error("ERR_IO", err.to_string())
+            },
+        }
+    }
+}

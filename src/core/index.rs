@@ -1,0 +1,262 @@
+//! The session index `{ sessionId, eventCount, checkpoints, states, receipts }`, held as
+//! the JavaScript object the original module would hold, so that everything in a loaded
+//! index survives every rewrite.
+
+use super::event::{Event, EventKind};
+use super::json::{JsObject, JsString, JsValue, JsonError};
+
+/// A session's index and whether it differs from the file it was read from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionIndex {
+    root: JsObject,
+}
+
+/// Why an index file cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IndexError {
+    #[error("is not valid JSON: {0}")]
+    NotJson(#[from] JsonError),
+    #[error("must hold a JSON object")]
+    NotAnObject,
+    #[error("its \"checkpoints\" must be an array")]
+    CheckpointsNotAnArray,
+}
+
+/// The index changes one batch makes, computed before anything is written.
+#[derive(Debug, Default)]
+pub struct IndexUpdate {
+    checkpoints: Vec<JsObject>,
+    next_event_count: Option<f64>,
+    marks_dirty: bool,
+}
+
+/// What it takes to put the index back as it was before an update.
+#[derive(Debug)]
+pub struct IndexUndo {
+    checkpoints_before: usize,
+    event_count_before: Option<JsValue>,
+}
+
+impl SessionIndex {
+    /// A new, empty index for `session_id`, its keys in the original module's order.
+    pub fn new(session_id: &str) -> Self {
+        let mut root = JsObject::default();
+        root.insert("sessionId", JsValue::String(JsString::new(session_id)));
+        root.insert("eventCount", JsValue::Number(0.0));
+        root.insert("checkpoints", JsValue::Array(Vec::new()));
+        root.insert("states", JsValue::Object(JsObject::default()));
+        root.insert("receipts", JsValue::Object(JsObject::default()));
+        SessionIndex { root }
+    }
+
+    /// Reads an index file's text; every field it holds, known or not, is kept.
+    pub fn parse(text: &str) -> Result<Self, IndexError> {
+        match JsValue::parse(text)? {
+            JsValue::Object(ref mut root) => Ok(SessionIndex {
+                root: std::mem::take(root),
+            }),
+            _ => Err(IndexError::NotAnObject),
+        }
+    }
+
+    /// The index as the original module writes it: `JSON.stringify(index, null, 2)`.
+    pub fn to_json(&self) -> String {
+        let mut out = String::new();
+        self.root.write_pretty(&mut out, 0);
+        out
+    }
+
+    /// The changes `events` make, with each event's line starting at the matching offset.
+    pub fn plan<'e>(
+        &self,
+        events: impl Iterator<Item = (&'e Event<'e>, u64)>,
+    ) -> Result<IndexUpdate, IndexError> {
+        let mut update = IndexUpdate::default();
+        let mut event_count = self
+            .root
+            .get("eventCount")
+            .map_or(f64::NAN, JsValue::to_number);
+        for (event, offset) in events {
+            if event.kind == EventKind::Checkpoint {
+                update.checkpoints.push(event.checkpoint_entry(offset));
+                update.marks_dirty = true;
+            }
+            if event.kind == EventKind::LlmResponse && event.has_receipt_key() {
+                update.marks_dirty = true;
+            }
+            if let Some(seq) = event.seq {
+                event_count = js_max(event_count, seq + 1.0);
+                update.next_event_count = Some(event_count);
+                update.marks_dirty = true;
+            }
+        }
+        if !update.checkpoints.is_empty()
+            && !matches!(self.root.get("checkpoints"), Some(JsValue::Array(_)))
+        {
+            return Err(IndexError::CheckpointsNotAnArray);
+        }
+        Ok(update)
+    }
+
+    /// Applies a planned update; the returned undo puts the index back.
+    pub fn apply(&mut self, update: IndexUpdate) -> IndexUndo {
+        let checkpoints_before = self.checkpoints().map_or(0, |items| items.len());
+        let event_count_before = self.root.get("eventCount").cloned();
+        if let Some(count) = update.next_event_count {
+            self.root.insert("eventCount", JsValue::Number(count));
+        }
+        if let Some(checkpoints) = self.checkpoints() {
+            checkpoints.extend(update.checkpoints.into_iter().map(JsValue::Object));
+        }
+        IndexUndo {
+            checkpoints_before,
+            event_count_before,
+        }
+    }
+
+    /// Puts the index back as it was before the update that returned `undo`.
+    pub fn undo(&mut self, undo: IndexUndo) {
+        if let Some(checkpoints) = self.checkpoints() {
+            checkpoints.truncate(undo.checkpoints_before);
+        }
+        if let Some(count) = undo.event_count_before {
+            self.root.insert("eventCount", count);
+        }
+    }
+
+    fn checkpoints(&mut self) -> Option<&mut Vec<JsValue>> {
+        match self.root.get_mut("checkpoints") {
+            Some(JsValue::Array(items)) => Some(items),
+            _ => None,
+        }
+    }
+}
+
+impl IndexUpdate {
+    /// Whether the original module would rewrite the index after this batch.
+    pub fn marks_dirty(&self) -> bool {
+        self.marks_dirty
+    }
+}
+
+/// `Math.max(a, b)`: NaN if either is NaN.
+fn js_max(a: f64, b: f64) -> f64 {
+    if a.is_nan() || b.is_nan() {
+        f64::NAN
+    } else {
+        a.max(b)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn events(lines: &[&'static str]) -> Vec<Event<'static>> {
+        lines
+            .iter()
+            .map(|line| Event::parse(line).unwrap())
+            .collect()
+    }
+
+    fn apply(index: &mut SessionIndex, events: &[Event<'static>], offsets: &[u64]) -> IndexUndo {
+        let update = index
+            .plan(events.iter().zip(offsets.iter().copied()))
+            .unwrap();
+        index.apply(update)
+    }
+
+    #[test]
+    fn new_index_has_the_original_key_order() {
+        let expected = "{\n  \"sessionId\": \"s\",\n  \"eventCount\": 0,\n  \"checkpoints\": [],\n  \"states\": {},\n  \"receipts\": {}\n}";
+        assert_eq!(SessionIndex::new("s").to_json(), expected);
+    }
+
+    #[test]
+    fn event_count_is_max_seq_plus_one_and_checkpoints_carry_offsets() {
+        let mut index = SessionIndex::new("s");
+        let batch = events(&[
+            r#"{"type":"input","seq":5}"#,
+            r#"{"type":"checkpoint","seq":2,"reason":"r","stateId":"a"}"#,
+        ]);
+        apply(&mut index, &batch, &[10, 40]);
+        let json = index.to_json();
+        assert!(json.contains("\"eventCount\": 6"), "{json}");
+        assert!(json.contains("\"byteOffset\": 40"), "{json}");
+    }
+
+    #[test]
+    fn unknown_fields_states_and_receipts_survive_and_keep_their_order() {
+        let text = r#"{"z":1,"sessionId":"s","states":{"b":{"x":1},"1":2},"eventCount":3,"checkpoints":[],"receipts":{"k":{"tokens":5}}}"#;
+        let mut index = SessionIndex::parse(text).unwrap();
+        apply(&mut index, &events(&[r#"{"type":"input","seq":9}"#]), &[0]);
+        let expected = concat!(
+            "{\n  \"z\": 1,\n  \"sessionId\": \"s\",\n  \"states\": {\n    \"1\": 2,\n    \"b\": {\n      \"x\": 1\n    }\n  },\n",
+            "  \"eventCount\": 10,\n  \"checkpoints\": [],\n  \"receipts\": {\n    \"k\": {\n      \"tokens\": 5\n    }\n  }\n}"
+        );
+        assert_eq!(index.to_json(), expected);
+    }
+
+    #[test]
+    fn a_missing_event_count_becomes_null_as_math_max_of_undefined_does() {
+        let mut index = SessionIndex::parse(r#"{"checkpoints":[]}"#).unwrap();
+        apply(&mut index, &events(&[r#"{"type":"input","seq":1}"#]), &[0]);
+        assert_eq!(
+            index.to_json(),
+            "{\n  \"checkpoints\": [],\n  \"eventCount\": null\n}"
+        );
+    }
+
+    #[test]
+    fn dirty_only_for_seq_checkpoints_and_receipts() {
+        let index = SessionIndex::new("s");
+        let plan = |lines: &[&'static str]| {
+            let batch = events(lines);
+            index
+                .plan(batch.iter().map(|event| (event, 0)))
+                .unwrap()
+                .marks_dirty()
+        };
+        assert!(!plan(&[r#"{"type":"input"}"#]));
+        assert!(!plan(&[r#"{"type":"llm_resp"}"#]));
+        assert!(plan(&[r#"{"type":"llm_resp","receiptKey":"k"}"#]));
+        assert!(plan(&[r#"{"type":"checkpoint"}"#]));
+        assert!(plan(&[r#"{"type":"x","seq":0}"#]));
+    }
+
+    #[test]
+    fn undo_restores_the_index() {
+        let mut index = SessionIndex::new("s");
+        let before = index.clone();
+        let undo = apply(
+            &mut index,
+            &events(&[r#"{"type":"checkpoint","seq":3}"#]),
+            &[7],
+        );
+        assert_ne!(index, before);
+        index.undo(undo);
+        assert_eq!(index, before);
+    }
+
+    #[test]
+    fn a_checkpoint_needs_an_array_to_go_into() {
+        let index = SessionIndex::parse(r#"{"checkpoints":{}}"#).unwrap();
+        let batch = events(&[r#"{"type":"checkpoint"}"#]);
+        let err = index
+            .plan(batch.iter().map(|event| (event, 0)))
+            .unwrap_err();
+        assert_eq!(err, IndexError::CheckpointsNotAnArray);
+    }
+
+    #[test]
+    fn rejects_indexes_that_are_not_json_objects() {
+        assert_eq!(
+            SessionIndex::parse("[]").unwrap_err(),
+            IndexError::NotAnObject
+        );
+        assert!(matches!(
+            SessionIndex::parse("{").unwrap_err(),
+            IndexError::NotJson(_)
+        ));
+    }
+}
