@@ -39,19 +39,27 @@ pub enum EventError {
     MissingType,
 }
 
-/// The fields the index reads, as their raw JSON text.
+/// The fields the index reads, as their raw JSON text: `None` when absent, `Some("null")`
+/// when present and null.
 #[derive(Debug, Deserialize)]
 struct Fields<'a> {
-    #[serde(rename = "type", borrow)]
+    #[serde(rename = "type", default, borrow, deserialize_with = "present")]
     kind: Option<&'a RawValue>,
-    #[serde(borrow)]
+    #[serde(default, borrow, deserialize_with = "present")]
     seq: Option<&'a RawValue>,
-    #[serde(borrow)]
+    #[serde(default, borrow, deserialize_with = "present")]
     reason: Option<&'a RawValue>,
-    #[serde(rename = "stateId", borrow)]
+    #[serde(rename = "stateId", default, borrow, deserialize_with = "present")]
     state_id: Option<&'a RawValue>,
-    #[serde(rename = "receiptKey", borrow)]
+    #[serde(rename = "receiptKey", default, borrow, deserialize_with = "present")]
     receipt_key: Option<&'a RawValue>,
+}
+
+/// A field that is there, whatever its value, `null` included.
+fn present<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<&'de RawValue>, D::Error> {
+    <&RawValue>::deserialize(deserializer).map(Some)
 }
 
 impl<'a> Event<'a> {
@@ -134,6 +142,16 @@ mod tests {
         assert_eq!(event.seq, Some(4.0));
         let entry = JsValue::Object(event.checkpoint_entry(120)).to_pretty_json();
         assert_eq!(entry, "{\n  \"seq\": 4,\n  \"reason\": \"manual\",\n  \"stateId\": \"s-1\",\n  \"byteOffset\": 120\n}");
+    }
+
+    #[test]
+    fn null_checkpoint_fields_are_kept() {
+        let event = Event::parse(r#"{"type":"checkpoint","seq":null,"reason":null}"#).unwrap();
+        let entry = JsValue::Object(event.checkpoint_entry(3)).to_pretty_json();
+        assert_eq!(
+            entry,
+            "{\n  \"seq\": null,\n  \"reason\": null,\n  \"byteOffset\": 3\n}"
+        );
     }
 
     #[test]
