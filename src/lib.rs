@@ -11,8 +11,7 @@ use std::sync::Arc;
 use napi::bindgen_prelude::AsyncTask;
 use napi_derive::napi;
 
-use binding::append_task::{AppendBatches, SharedWriter};
-use binding::failure::NativeFailure;
+use binding::append_task::{AppendBatches, InternalError, SharedWriter};
 
 /// One session's log and index.
 #[napi]
@@ -25,9 +24,7 @@ impl NativeWriter {
     /// A writer for `eventFile` and `indexFile`; touches neither file.
     #[napi(constructor)]
     pub fn new(event_file: String, index_file: String) -> Self {
-        NativeWriter {
-            shared: SharedWriter::new(core::Writer::open(event_file, index_file)),
-        }
+        NativeWriter { shared: SharedWriter::new(core::Writer::open(event_file, index_file)) }
     }
 
     /// Stores each batch (JSON lines, each ending in a newline) whole or not at all, in the
@@ -49,6 +46,6 @@ impl NativeWriter {
     pub fn index_json(&self) -> napi::Result<Option<String>> {
         self.shared
             .with_writer(|writer| writer.index().map(|index| index.to_json()))
-            .map_err(|failure: NativeFailure| napi::Error::from_reason(failure.message))
+            .map_err(|InternalError(message)| napi::Error::from_reason(message))
     }
 }

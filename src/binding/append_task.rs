@@ -16,6 +16,10 @@ pub struct SharedWriter {
     broken: AtomicBool,
 }
 
+/// A bug caught at the boundary instead of crashing the process.
+#[derive(Debug)]
+pub struct InternalError(pub String);
+
 /// Stores a group of batches, each whole or not at all; resolves to one entry per batch:
 /// `null` if stored, the failure otherwise.
 pub struct AppendBatches {
@@ -27,11 +31,7 @@ impl SharedWriter {
     /// Wraps `writer` for use from the JS thread and the pool.
     pub fn new(writer: Writer) -> Arc<Self> {
         let byte_offset = AtomicU64::new(writer.byte_offset());
-        Arc::new(SharedWriter {
-            writer: Mutex::new(writer),
-            byte_offset,
-            broken: AtomicBool::new(false),
-        })
+        Arc::new(SharedWriter { writer: Mutex::new(writer), byte_offset, broken: AtomicBool::new(false) })
     }
 
     /// The log's length after the last stored batch; never waits for a batch in progress.
@@ -41,28 +41,21 @@ impl SharedWriter {
 
     /// Runs `f` on the writer. A panic inside is reported as an `ERR_INTERNAL` failure, and
     /// the writer refuses every later call rather than go on from a state it cannot trust.
-    pub fn with_writer<T>(&self, f: impl FnOnce(&mut Writer) -> T) -> Result<T, NativeFailure> {
-        let broken = || {
-            NativeFailure::internal(
-                "the writer stopped after an internal error; open a new one".to_owned(),
-            )
-        };
+    pub fn with_writer<T>(&self, f: impl FnOnce(&mut Writer) -> T) -> Result<T, InternalError> {
+        let broken =
+            || InternalError("the writer stopped after an internal error; open a new one".to_owned());
         let mut writer = self.writer.lock().map_err(|_| broken())?;
         if self.broken.load(Ordering::Acquire) {
             return Err(broken());
         }
         match catch_unwind(AssertUnwindSafe(|| f(&mut writer))) {
             Ok(value) => {
-                self.byte_offset
-                    .store(writer.byte_offset(), Ordering::Release);
+                self.byte_offset.store(writer.byte_offset(), Ordering::Release);
                 Ok(value)
             }
             Err(panic) => {
                 self.broken.store(true, Ordering::Release);
-                Err(NativeFailure::internal(format!(
-                    "internal error: {}",
-                    panic_message(&panic)
-                )))
+                Err(InternalError(format!("internal error: {}", panic_message(&panic))))
             }
         }
     }
@@ -83,13 +76,11 @@ impl Task for AppendBatches {
         let outcomes = self
             .batches
             .iter()
-            .map(
-                |batch| match self.shared.with_writer(|writer| writer.append_batch(batch)) {
-                    Ok(Ok(())) => None,
-                    Ok(Err(err)) => Some(NativeFailure::from(&err)),
-                    Err(failure) => Some(failure),
-                },
-            )
+            .map(|batch| match self.shared.with_writer(|writer| writer.append_batch(batch)) {
+                Ok(Ok(())) => None,
+                Ok(Err(err)) => Some(NativeFailure::from(&err)),
+                Err(internal) => Some(NativeFailure::from(internal)),
+            })
             .collect();
         Ok(outcomes)
     }

@@ -3,6 +3,7 @@
 
 use napi_derive::napi;
 
+use super::append_task::InternalError;
 use crate::core::WriteError;
 
 /// Why one batch was rejected, in the fields of a Node.js error.
@@ -22,11 +23,6 @@ pub struct NativeFailure {
 }
 
 impl NativeFailure {
-    /// A failure the core did not foresee: an internal bug, reported instead of crashing.
-    pub fn internal(message: String) -> Self {
-        NativeFailure::error("ERR_INTERNAL", message)
-    }
-
     fn error(code: &str, message: String) -> Self {
         NativeFailure {
             kind: "Error".to_owned(),
@@ -52,11 +48,7 @@ impl From<&WriteError> for NativeFailure {
                 path: Some(path.to_string_lossy().into_owned()),
                 ..NativeFailure::error("ERR_INVALID_INDEX", err.to_string())
             },
-            WriteError::Io {
-                syscall,
-                path,
-                source,
-            } => NativeFailure {
+            WriteError::Io { syscall, path, source } => NativeFailure {
                 code: None,
                 errno: source.raw_os_error(),
                 syscall: Some((*syscall).to_owned()),
@@ -64,5 +56,11 @@ impl From<&WriteError> for NativeFailure {
                 ..NativeFailure::error("ERR_IO", err.to_string())
             },
         }
+    }
+}
+
+impl From<InternalError> for NativeFailure {
+    fn from(InternalError(message): InternalError) -> Self {
+        NativeFailure::error("ERR_INTERNAL", message)
     }
 }

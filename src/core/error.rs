@@ -17,20 +17,12 @@ pub enum WriteError {
     InvalidIndex { path: PathBuf, source: IndexError },
     /// A file-system call failed.
     #[error("{syscall} '{}': {source}", path.display())]
-    Io {
-        syscall: &'static str,
-        path: PathBuf,
-        source: io::Error,
-    },
+    Io { syscall: &'static str, path: PathBuf, source: io::Error },
 }
 
 impl WriteError {
     /// A failed file-system call on `path`.
     pub fn io(syscall: &'static str, path: impl Into<PathBuf>, source: io::Error) -> Self {
-        WriteError::Io {
-            syscall,
-            path: path.into(),
-            source,
-        }
+        WriteError::Io { syscall, path: path.into(), source }
     }
 }

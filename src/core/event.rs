@@ -56,9 +56,7 @@ struct Fields<'a> {
 }
 
 /// A field that is there, whatever its value, `null` included.
-fn present<'de, D: serde::Deserializer<'de>>(
-    deserializer: D,
-) -> Result<Option<&'de RawValue>, D::Error> {
+fn present<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<&'de RawValue>, D::Error> {
     <&RawValue>::deserialize(deserializer).map(Some)
 }
 
@@ -73,8 +71,7 @@ impl<'a> Event<'a> {
         let mut deserializer = serde_json::Deserializer::from_str(line);
         deserializer.disable_recursion_limit();
         let deserializer = serde_stacker::Deserializer::new(&mut deserializer);
-        let fields = Fields::deserialize(deserializer)
-            .map_err(|err| EventError::NotJson(err.to_string()))?;
+        let fields = Fields::deserialize(deserializer).map_err(|err| EventError::NotJson(err.to_string()))?;
         let kind = match fields.kind.map(|raw| JsValue::parse(raw.get())) {
             Some(Ok(JsValue::String(ref kind))) if kind.is("checkpoint") => EventKind::Checkpoint,
             Some(Ok(JsValue::String(ref kind))) if kind.is("llm_resp") => EventKind::LlmResponse,
@@ -85,12 +82,7 @@ impl<'a> Event<'a> {
             Some(Ok(JsValue::Number(seq))) => Some(seq),
             _ => None,
         };
-        Ok(Event {
-            line,
-            kind,
-            seq,
-            fields,
-        })
+        Ok(Event { line, kind, seq, fields })
     }
 
     /// Whether the event names a `receiptKey`.
@@ -102,11 +94,7 @@ impl<'a> Event<'a> {
     /// event lacks are left out, as `JSON.stringify` leaves out `undefined`.
     pub fn checkpoint_entry(&self, byte_offset: u64) -> JsObject {
         let mut entry = JsObject::default();
-        let fields = [
-            ("seq", self.fields.seq),
-            ("reason", self.fields.reason),
-            ("stateId", self.fields.state_id),
-        ];
+        let fields = [("seq", self.fields.seq), ("reason", self.fields.reason), ("stateId", self.fields.state_id)];
         for (name, raw) in fields {
             // Every raw field was already validated by serde, so it parses.
             if let Some(Ok(value)) = raw.map(|raw| JsValue::parse(raw.get())) {
@@ -141,17 +129,17 @@ mod tests {
         assert_eq!(event.kind, EventKind::Checkpoint);
         assert_eq!(event.seq, Some(4.0));
         let entry = JsValue::Object(event.checkpoint_entry(120)).to_pretty_json();
-        assert_eq!(entry, "{\n  \"seq\": 4,\n  \"reason\": \"manual\",\n  \"stateId\": \"s-1\",\n  \"byteOffset\": 120\n}");
+        assert_eq!(
+            entry,
+            "{\n  \"seq\": 4,\n  \"reason\": \"manual\",\n  \"stateId\": \"s-1\",\n  \"byteOffset\": 120\n}"
+        );
     }
 
     #[test]
     fn null_checkpoint_fields_are_kept() {
         let event = Event::parse(r#"{"type":"checkpoint","seq":null,"reason":null}"#).unwrap();
         let entry = JsValue::Object(event.checkpoint_entry(3)).to_pretty_json();
-        assert_eq!(
-            entry,
-            "{\n  \"seq\": null,\n  \"reason\": null,\n  \"byteOffset\": 3\n}"
-        );
+        assert_eq!(entry, "{\n  \"seq\": null,\n  \"reason\": null,\n  \"byteOffset\": 3\n}");
     }
 
     #[test]
@@ -159,68 +147,35 @@ mod tests {
         let event = Event::parse(r#"{"type":"checkpoint","reason":{"why":["x"]}}"#).unwrap();
         assert_eq!(event.seq, None);
         let entry = JsValue::Object(event.checkpoint_entry(0)).to_pretty_json();
-        assert_eq!(
-            entry,
-            "{\n  \"reason\": {\n    \"why\": [\n      \"x\"\n    ]\n  },\n  \"byteOffset\": 0\n}"
-        );
+        assert_eq!(entry, "{\n  \"reason\": {\n    \"why\": [\n      \"x\"\n    ]\n  },\n  \"byteOffset\": 0\n}");
     }
 
     #[test]
     fn non_numeric_seq_is_not_a_seq() {
-        for line in [
-            r#"{"type":"x","seq":"4"}"#,
-            r#"{"type":"x","seq":null}"#,
-            r#"{"type":"x"}"#,
-        ] {
+        for line in [r#"{"type":"x","seq":"4"}"#, r#"{"type":"x","seq":null}"#, r#"{"type":"x"}"#] {
             assert_eq!(Event::parse(line).unwrap().seq, None, "{line}");
         }
     }
 
     #[test]
     fn lone_surrogates_and_deep_nesting_are_accepted() {
-        let deep = format!(
-            r#"{{"type":"t\ud800","v":{}1{}}}"#,
-            "[".repeat(50_000),
-            "]".repeat(50_000)
-        );
+        let deep = format!(r#"{{"type":"t\ud800","v":{}1{}}}"#, "[".repeat(50_000), "]".repeat(50_000));
         assert_eq!(Event::parse(&deep).unwrap().kind, EventKind::Other);
     }
 
     #[test]
     fn rejects_non_objects_and_missing_or_non_string_type() {
-        assert_eq!(
-            Event::parse("[1]").unwrap_err(),
-            EventError::NotAnObject("an array")
-        );
-        assert_eq!(
-            Event::parse("\"x\"").unwrap_err(),
-            EventError::NotAnObject("a string")
-        );
-        assert_eq!(
-            Event::parse("null").unwrap_err(),
-            EventError::NotAnObject("null")
-        );
-        assert_eq!(
-            Event::parse(r#"{"seq":1}"#).unwrap_err(),
-            EventError::MissingType
-        );
-        assert_eq!(
-            Event::parse(r#"{"type":7}"#).unwrap_err(),
-            EventError::MissingType
-        );
-        assert!(matches!(
-            Event::parse(r#"{"type":"x""#).unwrap_err(),
-            EventError::NotJson(_)
-        ));
+        assert_eq!(Event::parse("[1]").unwrap_err(), EventError::NotAnObject("an array"));
+        assert_eq!(Event::parse("\"x\"").unwrap_err(), EventError::NotAnObject("a string"));
+        assert_eq!(Event::parse("null").unwrap_err(), EventError::NotAnObject("null"));
+        assert_eq!(Event::parse(r#"{"seq":1}"#).unwrap_err(), EventError::MissingType);
+        assert_eq!(Event::parse(r#"{"type":7}"#).unwrap_err(), EventError::MissingType);
+        assert!(matches!(Event::parse(r#"{"type":"x""#).unwrap_err(), EventError::NotJson(_)));
     }
 
     #[test]
     fn receipt_key_is_seen_when_present() {
-        assert!(Event::parse(r#"{"type":"llm_resp","receiptKey":"k"}"#)
-            .unwrap()
-            .has_receipt_key());
-        assert!(!Event::parse(r#"{"type":"llm_resp"}"#)
-            .unwrap()
-            .has_receipt_key());
+        assert!(Event::parse(r#"{"type":"llm_resp","receiptKey":"k"}"#).unwrap().has_receipt_key());
+        assert!(!Event::parse(r#"{"type":"llm_resp"}"#).unwrap().has_receipt_key());
     }
 }

@@ -52,9 +52,7 @@ impl SessionIndex {
     /// Reads an index file's text; every field it holds, known or not, is kept.
     pub fn parse(text: &str) -> Result<Self, IndexError> {
         match JsValue::parse(text)? {
-            JsValue::Object(ref mut root) => Ok(SessionIndex {
-                root: std::mem::take(root),
-            }),
+            JsValue::Object(ref mut root) => Ok(SessionIndex { root: std::mem::take(root) }),
             _ => Err(IndexError::NotAnObject),
         }
     }
@@ -67,15 +65,9 @@ impl SessionIndex {
     }
 
     /// The changes `events` make, with each event's line starting at the matching offset.
-    pub fn plan<'e>(
-        &self,
-        events: impl Iterator<Item = (&'e Event<'e>, u64)>,
-    ) -> Result<IndexUpdate, IndexError> {
+    pub fn plan<'e>(&self, events: impl Iterator<Item = (&'e Event<'e>, u64)>) -> Result<IndexUpdate, IndexError> {
         let mut update = IndexUpdate::default();
-        let mut event_count = self
-            .root
-            .get("eventCount")
-            .map_or(f64::NAN, JsValue::to_number);
+        let mut event_count = self.root.get("eventCount").map_or(f64::NAN, JsValue::to_number);
         for (event, offset) in events {
             if event.kind == EventKind::Checkpoint {
                 update.checkpoints.push(event.checkpoint_entry(offset));
@@ -90,9 +82,7 @@ impl SessionIndex {
                 update.marks_dirty = true;
             }
         }
-        if !update.checkpoints.is_empty()
-            && !matches!(self.root.get("checkpoints"), Some(JsValue::Array(_)))
-        {
+        if !update.checkpoints.is_empty() && !matches!(self.root.get("checkpoints"), Some(JsValue::Array(_))) {
             return Err(IndexError::CheckpointsNotAnArray);
         }
         Ok(update)
@@ -108,10 +98,7 @@ impl SessionIndex {
         if let Some(checkpoints) = self.checkpoints() {
             checkpoints.extend(update.checkpoints.into_iter().map(JsValue::Object));
         }
-        IndexUndo {
-            checkpoints_before,
-            event_count_before,
-        }
+        IndexUndo { checkpoints_before, event_count_before }
     }
 
     /// Puts the index back as it was before the update that returned `undo`.
@@ -153,16 +140,11 @@ mod tests {
     use super::*;
 
     fn events(lines: &[&'static str]) -> Vec<Event<'static>> {
-        lines
-            .iter()
-            .map(|line| Event::parse(line).unwrap())
-            .collect()
+        lines.iter().map(|line| Event::parse(line).unwrap()).collect()
     }
 
     fn apply(index: &mut SessionIndex, events: &[Event<'static>], offsets: &[u64]) -> IndexUndo {
-        let update = index
-            .plan(events.iter().zip(offsets.iter().copied()))
-            .unwrap();
+        let update = index.plan(events.iter().zip(offsets.iter().copied())).unwrap();
         index.apply(update)
     }
 
@@ -175,10 +157,8 @@ mod tests {
     #[test]
     fn event_count_is_max_seq_plus_one_and_checkpoints_carry_offsets() {
         let mut index = SessionIndex::new("s");
-        let batch = events(&[
-            r#"{"type":"input","seq":5}"#,
-            r#"{"type":"checkpoint","seq":2,"reason":"r","stateId":"a"}"#,
-        ]);
+        let batch =
+            events(&[r#"{"type":"input","seq":5}"#, r#"{"type":"checkpoint","seq":2,"reason":"r","stateId":"a"}"#]);
         apply(&mut index, &batch, &[10, 40]);
         let json = index.to_json();
         assert!(json.contains("\"eventCount\": 6"), "{json}");
@@ -201,10 +181,7 @@ mod tests {
     fn a_missing_event_count_becomes_null_as_math_max_of_undefined_does() {
         let mut index = SessionIndex::parse(r#"{"checkpoints":[]}"#).unwrap();
         apply(&mut index, &events(&[r#"{"type":"input","seq":1}"#]), &[0]);
-        assert_eq!(
-            index.to_json(),
-            "{\n  \"checkpoints\": [],\n  \"eventCount\": null\n}"
-        );
+        assert_eq!(index.to_json(), "{\n  \"checkpoints\": [],\n  \"eventCount\": null\n}");
     }
 
     #[test]
@@ -212,10 +189,7 @@ mod tests {
         let index = SessionIndex::new("s");
         let plan = |lines: &[&'static str]| {
             let batch = events(lines);
-            index
-                .plan(batch.iter().map(|event| (event, 0)))
-                .unwrap()
-                .marks_dirty()
+            index.plan(batch.iter().map(|event| (event, 0))).unwrap().marks_dirty()
         };
         assert!(!plan(&[r#"{"type":"input"}"#]));
         assert!(!plan(&[r#"{"type":"llm_resp"}"#]));
@@ -228,11 +202,7 @@ mod tests {
     fn undo_restores_the_index() {
         let mut index = SessionIndex::new("s");
         let before = index.clone();
-        let undo = apply(
-            &mut index,
-            &events(&[r#"{"type":"checkpoint","seq":3}"#]),
-            &[7],
-        );
+        let undo = apply(&mut index, &events(&[r#"{"type":"checkpoint","seq":3}"#]), &[7]);
         assert_ne!(index, before);
         index.undo(undo);
         assert_eq!(index, before);
@@ -242,21 +212,13 @@ mod tests {
     fn a_checkpoint_needs_an_array_to_go_into() {
         let index = SessionIndex::parse(r#"{"checkpoints":{}}"#).unwrap();
         let batch = events(&[r#"{"type":"checkpoint"}"#]);
-        let err = index
-            .plan(batch.iter().map(|event| (event, 0)))
-            .unwrap_err();
+        let err = index.plan(batch.iter().map(|event| (event, 0))).unwrap_err();
         assert_eq!(err, IndexError::CheckpointsNotAnArray);
     }
 
     #[test]
     fn rejects_indexes_that_are_not_json_objects() {
-        assert_eq!(
-            SessionIndex::parse("[]").unwrap_err(),
-            IndexError::NotAnObject
-        );
-        assert!(matches!(
-            SessionIndex::parse("{").unwrap_err(),
-            IndexError::NotJson(_)
-        ));
+        assert_eq!(SessionIndex::parse("[]").unwrap_err(), IndexError::NotAnObject);
+        assert!(matches!(SessionIndex::parse("{").unwrap_err(), IndexError::NotJson(_)));
     }
 }

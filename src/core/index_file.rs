@@ -15,12 +15,7 @@ pub fn read(path: &Path) -> Result<Option<SessionIndex>, WriteError> {
         Err(err) if err.kind() == ErrorKind::NotFound => return Ok(None),
         Err(err) => return Err(WriteError::io("open", path, err)),
     };
-    SessionIndex::parse(&text)
-        .map(Some)
-        .map_err(|source| WriteError::InvalidIndex {
-            path: path.to_owned(),
-            source,
-        })
+    SessionIndex::parse(&text).map(Some).map_err(|source| WriteError::InvalidIndex { path: path.to_owned(), source })
 }
 
 /// Replaces the file at `path` with `text`: written to a new temporary file beside it,
@@ -32,13 +27,8 @@ pub fn replace(path: &Path, text: &str) -> Result<(), WriteError> {
         .create_new(true)
         .open(&temporary)
         .map_err(|err| WriteError::io("open", &temporary, err))
-        .and_then(|mut file| {
-            file.write_all(text.as_bytes())
-                .map_err(|err| WriteError::io("write", &temporary, err))
-        })
-        .and_then(|()| {
-            fs::rename(&temporary, path).map_err(|err| WriteError::io("rename", path, err))
-        });
+        .and_then(|mut file| file.write_all(text.as_bytes()).map_err(|err| WriteError::io("write", &temporary, err)))
+        .and_then(|()| fs::rename(&temporary, path).map_err(|err| WriteError::io("rename", path, err)));
     if written.is_err() {
         let _ = fs::remove_file(&temporary);
     }
@@ -49,10 +39,6 @@ pub fn replace(path: &Path, text: &str) -> Result<(), WriteError> {
 fn temporary_path(path: &Path) -> PathBuf {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let mut name = path.as_os_str().to_owned();
-    name.push(format!(
-        ".{}.{}.tmp",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    ));
+    name.push(format!(".{}.{}.tmp", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed)));
     PathBuf::from(name)
 }

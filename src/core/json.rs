@@ -136,10 +136,7 @@ impl JsObject {
 
     /// The properties in JavaScript's enumeration order.
     pub fn iter(&self) -> impl Iterator<Item = (JsString, &JsValue)> {
-        let indexed = self
-            .indexed
-            .iter()
-            .map(|(index, value)| (JsString(index.to_string()), value));
+        let indexed = self.indexed.iter().map(|(index, value)| (JsString(index.to_string()), value));
         let named = self.named.iter().map(|(key, value)| (key.clone(), value));
         indexed.chain(named)
     }
@@ -158,11 +155,7 @@ impl JsObject {
 impl JsValue {
     /// Parses `text` exactly as `JSON.parse` does, or says where it would throw.
     pub fn parse(text: &str) -> Result<JsValue, JsonError> {
-        let mut parser = Parser {
-            text,
-            bytes: text.as_bytes(),
-            position: 0,
-        };
+        let mut parser = Parser { text, bytes: text.as_bytes(), position: 0 };
         let value = parser.value()?;
         parser.skip_whitespace();
         if parser.position != text.len() {
@@ -187,9 +180,7 @@ impl JsValue {
             JsValue::Number(value) => write_number(out, *value),
             JsValue::String(value) => write_quoted(out, value),
             JsValue::Array(items) => {
-                write_block(out, depth, ('[', ']'), items.iter(), |out, item| {
-                    item.write_pretty(out, depth + 1)
-                })
+                write_block(out, depth, ('[', ']'), items.iter(), |out, item| item.write_pretty(out, depth + 1))
             }
             JsValue::Object(object) => object.write_pretty(out, depth),
         })
@@ -216,9 +207,7 @@ impl JsValue {
             JsValue::String(value) => string_to_number(value.escaped()),
             JsValue::Array(items) => match items.as_slice() {
                 [] | [JsValue::Null] => 0.0,
-                [item @ (JsValue::Number(_) | JsValue::String(_) | JsValue::Array(_))] => {
-                    item.to_number()
-                }
+                [item @ (JsValue::Number(_) | JsValue::String(_) | JsValue::Array(_))] => item.to_number(),
                 _ => f64::NAN,
             },
             JsValue::Object(_) => f64::NAN,
@@ -293,10 +282,7 @@ fn push_escaped_unit(out: &mut String, unit: u32, ch: Option<char>) {
 fn string_to_number(escaped: &str) -> f64 {
     // A string holding escapes other than whitespace is never numeric; decode the
     // whitespace ones JSON.stringify produces so that trimming sees them.
-    let decoded = escaped
-        .replace("\\t", "\t")
-        .replace("\\n", "\n")
-        .replace("\\r", "\r");
+    let decoded = escaped.replace("\\t", "\t").replace("\\n", "\n").replace("\\r", "\r");
     let decoded = decoded.replace("\\f", "\u{c}").replace("\\b", "\u{8}");
     let text = decoded.trim_matches(|ch: char| ch.is_whitespace() || ch == '\u{feff}');
     if text.is_empty() {
@@ -305,30 +291,19 @@ fn string_to_number(escaped: &str) -> f64 {
     if text.contains('\\') || text.contains('\u{8}') {
         return f64::NAN;
     }
-    for (prefix, radix) in [
-        ("0x", 16),
-        ("0X", 16),
-        ("0o", 8),
-        ("0O", 8),
-        ("0b", 2),
-        ("0B", 2),
-    ] {
+    for (prefix, radix) in [("0x", 16), ("0X", 16), ("0o", 8), ("0O", 8), ("0b", 2), ("0B", 2)] {
         if let Some(digits) = text.strip_prefix(prefix) {
             if digits.is_empty() || !digits.chars().all(|ch| ch.is_digit(radix)) {
                 return f64::NAN;
             }
-            return digits.chars().fold(0.0, |acc, ch| {
-                acc * f64::from(radix) + f64::from(ch.to_digit(radix).unwrap_or(0))
-            });
+            return digits
+                .chars()
+                .fold(0.0, |acc, ch| acc * f64::from(radix) + f64::from(ch.to_digit(radix).unwrap_or(0)));
         }
     }
     let unsigned = text.strip_prefix(['+', '-']).unwrap_or(text);
     if unsigned == "Infinity" {
-        return if text.starts_with('-') {
-            f64::NEG_INFINITY
-        } else {
-            f64::INFINITY
-        };
+        return if text.starts_with('-') { f64::NEG_INFINITY } else { f64::INFINITY };
     }
     if is_decimal_literal(unsigned) {
         text.parse().unwrap_or(f64::NAN)
@@ -345,8 +320,7 @@ fn is_decimal_literal(text: &str) -> bool {
     };
     let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
     let digits = |part: &str| part.bytes().all(|byte| byte.is_ascii_digit());
-    let mantissa_ok =
-        digits(whole) && digits(fraction) && !(whole.is_empty() && fraction.is_empty());
+    let mantissa_ok = digits(whole) && digits(fraction) && !(whole.is_empty() && fraction.is_empty());
     let exponent_ok = exponent.is_none_or(|exp| {
         let exp = exp.strip_prefix(['+', '-']).unwrap_or(exp);
         !exp.is_empty() && digits(exp)
@@ -363,10 +337,7 @@ struct Parser<'a> {
 
 impl Parser<'_> {
     fn error(&self, message: &'static str) -> JsonError {
-        JsonError {
-            message,
-            position: self.position,
-        }
+        JsonError { message, position: self.position }
     }
 
     fn skip_whitespace(&mut self) {
@@ -459,11 +430,7 @@ impl Parser<'_> {
         let start = self.position;
         let digits = |parser: &mut Self| {
             let from = parser.position;
-            while parser
-                .bytes
-                .get(parser.position)
-                .is_some_and(u8::is_ascii_digit)
-            {
+            while parser.bytes.get(parser.position).is_some_and(u8::is_ascii_digit) {
                 parser.position += 1;
             }
             parser.position > from
@@ -494,10 +461,7 @@ impl Parser<'_> {
             }
         }
         let literal = &self.text[start..self.position];
-        literal.parse().map(JsValue::Number).map_err(|_| JsonError {
-            message: "invalid number",
-            position: start,
-        })
+        literal.parse().map(JsValue::Number).map_err(|_| JsonError { message: "invalid number", position: start })
     }
 
     /// Reads a string literal and returns it in `JSON.stringify`'s escaping.

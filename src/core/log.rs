@@ -27,10 +27,7 @@ pub struct LogEnd {
 impl EventLog {
     /// A log at `path`; nothing is opened or created until the first append.
     pub fn new(path: impl Into<PathBuf>) -> Self {
-        EventLog {
-            path: path.into(),
-            file: None,
-        }
+        EventLog { path: path.into(), file: None }
     }
 
     /// The log's current length in bytes; 0 when it cannot be read, as the original's
@@ -43,11 +40,7 @@ impl EventLog {
     /// `path.basename(file, '.jsonl')` gives it.
     pub fn session_id(&self) -> String {
         let text = self.path.to_string_lossy();
-        let name = text
-            .trim_end_matches('/')
-            .rsplit('/')
-            .next()
-            .unwrap_or_default();
+        let name = text.trim_end_matches('/').rsplit('/').next().unwrap_or_default();
         match name.strip_suffix(".jsonl") {
             Some(stem) if !stem.is_empty() => stem.to_owned(),
             _ => name.to_owned(),
@@ -58,10 +51,7 @@ impl EventLog {
     pub fn header_line(&self) -> String {
         let created = humantime::format_rfc3339_millis(SystemTime::now());
         let id = JsString::new(&self.session_id());
-        format!(
-            "{{\"type\":\"session\",\"version\":1,\"id\":\"{}\",\"created\":\"{created}\"}}\n",
-            id.escaped()
-        )
+        format!("{{\"type\":\"session\",\"version\":1,\"id\":\"{}\",\"created\":\"{created}\"}}\n", id.escaped())
     }
 
     /// Opens the log for appending, creating it if it does not exist, and says where it ends
@@ -72,10 +62,7 @@ impl EventLog {
             _ => self.open_or_create()?,
         };
         let file = self.file.as_ref().expect("opened above");
-        let offset = file
-            .metadata()
-            .map_err(|err| WriteError::io("fstat", &self.path, err))?
-            .len();
+        let offset = file.metadata().map_err(|err| WriteError::io("fstat", &self.path, err))?.len();
         Ok(LogEnd { offset, created })
     }
 
@@ -108,9 +95,7 @@ impl EventLog {
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(false),
             Err(err) => return Err(WriteError::io("stat", &self.path, err)),
         };
-        let open = file
-            .metadata()
-            .map_err(|err| WriteError::io("fstat", &self.path, err))?;
+        let open = file.metadata().map_err(|err| WriteError::io("fstat", &self.path, err))?;
         Ok(open.dev() == at_path.dev() && open.ino() == at_path.ino())
     }
 
@@ -121,10 +106,8 @@ impl EventLog {
         let (file, created) = match options.open(&self.path) {
             Ok(file) => (file, false),
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
-                let file = options
-                    .create_new(true)
-                    .open(&self.path)
-                    .map_err(|err| WriteError::io("open", &self.path, err))?;
+                let file =
+                    options.create_new(true).open(&self.path).map_err(|err| WriteError::io("open", &self.path, err))?;
                 (file, true)
             }
             Err(err) => return Err(WriteError::io("open", &self.path, err)),
@@ -154,9 +137,7 @@ mod tests {
         let header = EventLog::new("/tmp/a\"b.jsonl").header_line();
         let (head, created) = header.split_at(header.find("\"created\":\"").unwrap());
         assert_eq!(head, r#"{"type":"session","version":1,"id":"a\"b","#);
-        let time = created
-            .trim_start_matches("\"created\":\"")
-            .trim_end_matches("\"}\n");
+        let time = created.trim_start_matches("\"created\":\"").trim_end_matches("\"}\n");
         assert_eq!(time.len(), "2026-11-26T12:41:07.123Z".len(), "{time}");
         assert!(time.ends_with('Z') && time.as_bytes()[10] == b'T', "{time}");
     }

@@ -26,13 +26,7 @@ impl Writer {
     pub fn open(event_path: impl Into<PathBuf>, index_path: impl Into<PathBuf>) -> Self {
         let log = EventLog::new(event_path);
         let byte_offset = log.len_on_disk();
-        Writer {
-            log,
-            index_path: index_path.into(),
-            index: None,
-            index_unsaved: false,
-            byte_offset,
-        }
+        Writer { log, index_path: index_path.into(), index: None, index_unsaved: false, byte_offset }
     }
 
     /// Where the log ended after the last batch this writer stored (at first, its length on disk).
@@ -58,11 +52,7 @@ impl Writer {
         let index = self.index.as_mut().expect("loaded above");
 
         let end = self.log.open_end()?;
-        let mut bytes = if end.created {
-            self.log.header_line()
-        } else {
-            String::new()
-        };
+        let mut bytes = if end.created { self.log.header_line() } else { String::new() };
         let mut offsets = Vec::with_capacity(events.len());
         for event in &events {
             offsets.push(end.offset + bytes.len() as u64);
@@ -73,10 +63,7 @@ impl Writer {
             Ok(update) => update,
             Err(source) => {
                 self.log.rollback(end);
-                return Err(WriteError::InvalidIndex {
-                    path: self.index_path.clone(),
-                    source,
-                });
+                return Err(WriteError::InvalidIndex { path: self.index_path.clone(), source });
             }
         };
         let rewrite_index = self.index_unsaved || update.marks_dirty();
@@ -111,9 +98,7 @@ fn parse_batch(batch: &str) -> Result<Vec<Event<'_>>, WriteError> {
     batch
         .split_terminator('\n')
         .enumerate()
-        .map(|(index, line)| {
-            Event::parse(line).map_err(|source| WriteError::InvalidEvent { index, source })
-        })
+        .map(|(index, line)| Event::parse(line).map_err(|source| WriteError::InvalidEvent { index, source }))
         .collect()
 }
 
@@ -132,11 +117,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let log = dir.path().join("s1.jsonl");
         let index = dir.path().join("s1.index.json");
-        Session {
-            _dir: dir,
-            log,
-            index,
-        }
+        Session { _dir: dir, log, index }
     }
 
     fn read(path: &PathBuf) -> String {
@@ -147,26 +128,15 @@ mod tests {
     fn first_batch_writes_header_events_and_index() {
         let s = session();
         let mut writer = Writer::open(&s.log, &s.index);
-        writer
-            .append_batch("{\"type\":\"input\",\"seq\":0}\n{\"type\":\"checkpoint\",\"seq\":1}\n")
-            .unwrap();
+        writer.append_batch("{\"type\":\"input\",\"seq\":0}\n{\"type\":\"checkpoint\",\"seq\":1}\n").unwrap();
         let log = read(&s.log);
         let lines: Vec<&str> = log.lines().collect();
         assert!(lines[0].starts_with(r#"{"type":"session","version":1,"id":"s1","created":""#));
-        assert_eq!(
-            &lines[1..],
-            [
-                r#"{"type":"input","seq":0}"#,
-                r#"{"type":"checkpoint","seq":1}"#
-            ]
-        );
+        assert_eq!(&lines[1..], [r#"{"type":"input","seq":0}"#, r#"{"type":"checkpoint","seq":1}"#]);
         assert_eq!(writer.byte_offset(), log.len() as u64);
         let checkpoint_offset = log.find(r#"{"type":"checkpoint""#).unwrap();
         let index = read(&s.index);
-        assert!(
-            index.contains(&format!("\"byteOffset\": {checkpoint_offset}")),
-            "{index}"
-        );
+        assert!(index.contains(&format!("\"byteOffset\": {checkpoint_offset}")), "{index}");
         assert!(index.contains("\"eventCount\": 2"), "{index}");
     }
 
@@ -181,21 +151,18 @@ mod tests {
     fn continues_an_existing_log_and_keeps_the_existing_index() {
         let s = session();
         fs::write(&s.log, "{\"type\":\"session\"}\n").unwrap();
-        fs::write(&s.index, r#"{"sessionId":"s1","eventCount":1,"checkpoints":[],"states":{"a":1},"receipts":{},"x":true}"#).unwrap();
+        fs::write(
+            &s.index,
+            r#"{"sessionId":"s1","eventCount":1,"checkpoints":[],"states":{"a":1},"receipts":{},"x":true}"#,
+        )
+        .unwrap();
         let mut writer = Writer::open(&s.log, &s.index);
         assert_eq!(writer.byte_offset(), 19);
-        writer
-            .append_batch("{\"type\":\"checkpoint\",\"seq\":1}\n")
-            .unwrap();
-        assert_eq!(
-            read(&s.log),
-            "{\"type\":\"session\"}\n{\"type\":\"checkpoint\",\"seq\":1}\n"
-        );
+        writer.append_batch("{\"type\":\"checkpoint\",\"seq\":1}\n").unwrap();
+        assert_eq!(read(&s.log), "{\"type\":\"session\"}\n{\"type\":\"checkpoint\",\"seq\":1}\n");
         let index = read(&s.index);
         assert!(
-            index.contains("\"a\": 1")
-                && index.contains("\"x\": true")
-                && index.contains("\"byteOffset\": 19"),
+            index.contains("\"a\": 1") && index.contains("\"x\": true") && index.contains("\"byteOffset\": 19"),
             "{index}"
         );
     }
@@ -204,14 +171,10 @@ mod tests {
     fn offsets_stay_exact_when_the_log_grows_behind_the_writer() {
         let s = session();
         let mut writer = Writer::open(&s.log, &s.index);
-        writer
-            .append_batch("{\"type\":\"input\",\"seq\":0}\n")
-            .unwrap();
+        writer.append_batch("{\"type\":\"input\",\"seq\":0}\n").unwrap();
         let mut file = fs::OpenOptions::new().append(true).open(&s.log).unwrap();
         std::io::Write::write_all(&mut file, b"{\"type\":\"input\",\"seq\":1}\n").unwrap();
-        writer
-            .append_batch("{\"type\":\"checkpoint\",\"seq\":2}\n")
-            .unwrap();
+        writer.append_batch("{\"type\":\"checkpoint\",\"seq\":2}\n").unwrap();
         let log = read(&s.log);
         let checkpoint_offset = log.find(r#"{"type":"checkpoint""#).unwrap();
         assert!(read(&s.index).contains(&format!("\"byteOffset\": {checkpoint_offset}")));
@@ -222,32 +185,19 @@ mod tests {
     fn a_removed_log_is_started_again_with_a_header() {
         let s = session();
         let mut writer = Writer::open(&s.log, &s.index);
-        writer
-            .append_batch("{\"type\":\"input\",\"seq\":0}\n")
-            .unwrap();
+        writer.append_batch("{\"type\":\"input\",\"seq\":0}\n").unwrap();
         fs::remove_file(&s.log).unwrap();
-        writer
-            .append_batch("{\"type\":\"input\",\"seq\":1}\n")
-            .unwrap();
+        writer.append_batch("{\"type\":\"input\",\"seq\":1}\n").unwrap();
         let log = read(&s.log);
-        assert!(
-            log.starts_with(r#"{"type":"session""#)
-                && log.ends_with("{\"type\":\"input\",\"seq\":1}\n"),
-            "{log}"
-        );
+        assert!(log.starts_with(r#"{"type":"session""#) && log.ends_with("{\"type\":\"input\",\"seq\":1}\n"), "{log}");
     }
 
     #[test]
     fn an_invalid_event_stores_nothing_of_its_batch() {
         let s = session();
         let mut writer = Writer::open(&s.log, &s.index);
-        let err = writer
-            .append_batch("{\"type\":\"input\"}\n{\"seq\":1}\n")
-            .unwrap_err();
-        assert!(
-            matches!(err, WriteError::InvalidEvent { index: 1, .. }),
-            "{err}"
-        );
+        let err = writer.append_batch("{\"type\":\"input\"}\n{\"seq\":1}\n").unwrap_err();
+        assert!(matches!(err, WriteError::InvalidEvent { index: 1, .. }), "{err}");
         assert!(!s.log.exists() && !s.index.exists());
         writer.append_batch("{\"type\":\"input\"}\n").unwrap();
         assert_eq!(read(&s.log).lines().count(), 2);
@@ -258,17 +208,12 @@ mod tests {
         let s = session();
         fs::write(&s.index, "{\"checkpoints\":{}}").unwrap();
         let mut writer = Writer::open(&s.log, &s.index);
-        let err = writer
-            .append_batch("{\"type\":\"checkpoint\"}\n")
-            .unwrap_err();
+        let err = writer.append_batch("{\"type\":\"checkpoint\"}\n").unwrap_err();
         assert!(matches!(err, WriteError::InvalidIndex { .. }), "{err}");
         assert!(!s.log.exists());
         fs::write(&s.index, "{oops").unwrap();
         let mut writer = Writer::open(&s.log, &s.index);
-        assert!(matches!(
-            writer.append_batch("{\"type\":\"x\"}\n"),
-            Err(WriteError::InvalidIndex { .. })
-        ));
+        assert!(matches!(writer.append_batch("{\"type\":\"x\"}\n"), Err(WriteError::InvalidIndex { .. })));
         assert!(!s.log.exists());
     }
 
@@ -276,38 +221,20 @@ mod tests {
     fn a_failed_index_write_takes_the_batch_back_out_of_the_log() {
         let s = session();
         let mut writer = Writer::open(&s.log, &s.index);
-        writer
-            .append_batch("{\"type\":\"input\",\"seq\":0}\n")
-            .unwrap();
+        writer.append_batch("{\"type\":\"input\",\"seq\":0}\n").unwrap();
         let log_before = read(&s.log);
         let index_before = read(&s.index);
         // A directory in the index's place makes the rename fail.
         fs::remove_file(&s.index).unwrap();
         fs::create_dir(&s.index).unwrap();
-        let err = writer
-            .append_batch("{\"type\":\"checkpoint\",\"seq\":1}\n")
-            .unwrap_err();
-        assert!(
-            matches!(
-                err,
-                WriteError::Io {
-                    syscall: "rename",
-                    ..
-                }
-            ),
-            "{err}"
-        );
+        let err = writer.append_batch("{\"type\":\"checkpoint\",\"seq\":1}\n").unwrap_err();
+        assert!(matches!(err, WriteError::Io { syscall: "rename", .. }), "{err}");
         assert_eq!(read(&s.log), log_before);
         fs::remove_dir(&s.index).unwrap();
-        writer
-            .append_batch("{\"type\":\"input\",\"seq\":1}\n")
-            .unwrap();
+        writer.append_batch("{\"type\":\"input\",\"seq\":1}\n").unwrap();
         assert!(read(&s.index).contains("\"eventCount\": 2"));
         assert_ne!(read(&s.index), index_before);
-        assert!(
-            !read(&s.index).contains("byteOffset"),
-            "the failed checkpoint was undone"
-        );
+        assert!(!read(&s.index).contains("byteOffset"), "the failed checkpoint was undone");
     }
 
     #[test]
@@ -315,9 +242,7 @@ mod tests {
         let s = session();
         let mut writer = Writer::open(s.log.with_file_name("no/such/dir.jsonl"), &s.index);
         match writer.append_batch("{\"type\":\"x\"}\n").unwrap_err() {
-            WriteError::Io {
-                syscall, source, ..
-            } => {
+            WriteError::Io { syscall, source, .. } => {
                 assert_eq!(syscall, "open");
                 assert_eq!(source.kind(), std::io::ErrorKind::NotFound);
             }
