@@ -42,8 +42,7 @@ impl SharedWriter {
     /// Runs `f` on the writer. A panic inside is reported as an `ERR_INTERNAL` failure, and
     /// the writer refuses every later call rather than go on from a state it cannot trust.
     pub fn with_writer<T>(&self, f: impl FnOnce(&mut Writer) -> T) -> Result<T, InternalError> {
-        let broken =
-            || InternalError("the writer stopped after an internal error; open a new one".to_owned());
+        let broken = || InternalError("the writer stopped after an internal error; open a new one".to_owned());
         let mut writer = self.writer.lock().map_err(|_| broken())?;
         if self.broken.load(Ordering::Acquire) {
             return Err(broken());
