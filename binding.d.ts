@@ -11,8 +11,11 @@ export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-was
 
 /** One session's log and index. */
 export declare class NativeWriter {
-  /** A writer for `eventFile` and `indexFile`; touches neither file. */
-  constructor(eventFile: string, indexFile: string)
+  /**
+   * A writer for `eventFile` and `indexFile`; touches neither file. `durability` is
+   * `"none"` (the default), `"data"` or `"full"`.
+   */
+  constructor(eventFile: string, indexFile: string, durability?: string | undefined | null)
   /**
    * Stores each batch (JSON lines, each ending in a newline) whole or not at all, in the
    * order given, after every batch of earlier calls. Resolves to one entry per batch:
@@ -23,6 +26,8 @@ export declare class NativeWriter {
   byteOffset(): number
   /** The index as pretty-printed JSON, or `null` before the first non-empty batch. */
   indexJson(): string | null
+  /** Closes the log and releases its lock; waits for a batch being stored to finish. */
+  close(): void
 }
 
 /** Why one batch was rejected, in the fields of a Node.js error. */
@@ -39,3 +44,23 @@ export interface NativeFailure {
   syscall?: string
   path?: string
 }
+
+/** What `repair` changed, in words, or the failure that stopped it. */
+export interface NativeRepair {
+  failure?: NativeFailure
+  changes: Array<string>
+}
+
+/** What `verify` found: problems in words, or the failure that stopped it. */
+export interface NativeVerification {
+  failure?: NativeFailure
+  problems: Array<string>
+  events: number
+  checkpoints: number
+}
+
+/** Repairs a session's log and index as opening it does, and lists what changed. */
+export declare function repairSession(eventFile: string, indexFile: string): Promise<unknown>
+
+/** Lists what is wrong with a session's log and index, changing nothing. */
+export declare function verifySession(eventFile: string, indexFile: string): Promise<unknown>

@@ -836,3 +836,5 @@ function __napiStampBindingTarget(exportsObject, target) {
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
 module.exports.NativeWriter = nativeBinding.NativeWriter
+module.exports.repairSession = nativeBinding.repairSession
+module.exports.verifySession = nativeBinding.verifySession

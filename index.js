@@ -5,7 +5,9 @@
 // queued in call order, and errors are created in the caller's realm.
 
 const { getSystemErrorMap } = require('node:util')
-const { NativeWriter } = require('./binding.js')
+const { NativeWriter, verifySession, repairSession } = require('./binding.js')
+
+const DURABILITY_MODES = ['none', 'data', 'full']
 
 /**
  * Appends session events to a JSONL log and keeps its JSON index of checkpoints and counts.
@@ -16,11 +18,26 @@ class IncrementalWriter {
   /** Batches (JSON text) waiting for the native writer, with their callers' promises. */
   #queue = []
   #draining = false
+  /** Callbacks waiting for the queue to empty. */
+  #idleWaiters = []
+  /** Set by close(): the promise it returned. */
+  #closing = null
 
-  constructor(eventFile, indexFile) {
+  /**
+   * `options.durability`: `'none'` (default) survives a crash of the process, `'data'` also
+   * flushes the log to the disk before a call resolves, `'full'` the index and its directory too.
+   */
+  constructor(eventFile, indexFile, options = {}) {
     requireString('eventFile', eventFile)
     requireString('indexFile', indexFile)
-    this.#native = new NativeWriter(eventFile, indexFile)
+    if (typeof options !== 'object' || options === null) {
+      throw typeError('ERR_INVALID_ARG_TYPE', `The "options" argument must be an object. Received ${describe(options)}`)
+    }
+    const { durability = 'none' } = options
+    if (!DURABILITY_MODES.includes(durability)) {
+      throw typeError('ERR_INVALID_ARG_VALUE', `options.durability must be one of ${DURABILITY_MODES.join(', ')}. Received ${describe(durability)}`)
+    }
+    this.#native = new NativeWriter(eventFile, indexFile, durability)
   }
 
   /**
@@ -29,6 +46,7 @@ class IncrementalWriter {
    * Calls that overlap are stored in call order.
    */
   appendEvents(events, _state) {
+    if (this.#closing) return Promise.reject(closedError())
     let batch
     try {
       batch = serializeEvents(events)
@@ -53,6 +71,20 @@ class IncrementalWriter {
     return json === null ? null : JSON.parse(json)
   }
 
+  /**
+   * Waits for every call made before it, then closes the log and releases its lock. Calls
+   * after it reject with `ERR_WRITER_CLOSED`. Calling it again returns the same promise.
+   */
+  close() {
+    if (!this.#closing) {
+      this.#closing = new Promise((resolve) => {
+        if (this.#draining) this.#idleWaiters.push(resolve)
+        else resolve()
+      }).then(() => this.#native.close())
+    }
+    return this.#closing
+  }
+
   /** Hands every queued batch to the native writer, one group at a time, in order. */
   async #drain() {
     this.#draining = true
@@ -73,7 +105,43 @@ class IncrementalWriter {
       })
     }
     this.#draining = false
+    for (const resolve of this.#idleWaiters.splice(0)) resolve()
   }
+}
+
+/**
+ * Reads a session's log whole and compares its index with the one the log implies; changes
+ * nothing. Resolves to `{ ok, problems, events, checkpoints }`.
+ */
+async function verify(eventFile, indexFile = defaultIndexFile(eventFile)) {
+  requireString('eventFile', eventFile)
+  requireString('indexFile', indexFile)
+  const { failure, problems, events, checkpoints } = await verifySession(eventFile, indexFile)
+  if (failure) throw toCallerError(failure)
+  return { ok: problems.length === 0, problems, events, checkpoints }
+}
+
+/**
+ * Applies the recovery that opening a session does (torn tail cut and kept aside, index
+ * rebuilt where it is behind or unreadable) and resolves to `{ changes }`, in words.
+ */
+async function repair(eventFile, indexFile = defaultIndexFile(eventFile)) {
+  requireString('eventFile', eventFile)
+  requireString('indexFile', indexFile)
+  const { failure, changes } = await repairSession(eventFile, indexFile)
+  if (failure) throw toCallerError(failure)
+  return { changes }
+}
+
+/** `<name>.index.json` beside `<name>.jsonl`, as the server names them. */
+function defaultIndexFile(eventFile) {
+  return typeof eventFile === 'string' ? eventFile.replace(/(\.jsonl)?$/, '.index.json') : undefined
+}
+
+function closedError() {
+  const err = new Error('The writer is closed')
+  err.code = 'ERR_WRITER_CLOSED'
+  return err
 }
 
 /** Every event's exact JSON line, joined; throws a TypeError naming the first bad event. */
@@ -145,4 +213,4 @@ function describe(value) {
   return `type ${typeof value} (${JSON.stringify(value)})`
 }
 
-module.exports = { IncrementalWriter }
+module.exports = { IncrementalWriter, verify, repair }

@@ -131,12 +131,13 @@ describe('file-system failures', () => {
     expect(fs.readdirSync(session.dir).sort()).toEqual(['session.index.json', 'session.jsonl'])
   })
 
-  it('rejects an index file that is not JSON, leaving both files alone', async () => {
+  it('sets an index file that is not JSON aside and rebuilds the index from the log', async () => {
+    fs.writeFileSync(session.eventFile, '{"type":"checkpoint","seq":0,"reason":"r","stateId":"a"}\n')
     fs.writeFileSync(session.indexFile, '{"sessionId": "s", "eventCount": ')
     const writer = new IncrementalWriter(session.eventFile, session.indexFile)
-    const call = writer.appendEvents([{ type: 'input', seq: 0 }])
-    await expect(call).rejects.toThrow(Error)
-    await expect(call).rejects.toMatchObject({ code: 'ERR_INVALID_INDEX', path: session.indexFile })
-    expect(fs.existsSync(session.eventFile)).toBe(false)
+    await writer.appendEvents([{ type: 'input', seq: 1 }])
+    expect(writer.getCachedIndex()).toMatchObject({ eventCount: 2, checkpoints: [{ seq: 0, stateId: 'a', byteOffset: 0 }] })
+    const aside = fs.readdirSync(session.dir).find((name) => name.startsWith('session.index.json.corrupt-'))
+    expect(fs.readFileSync(path.join(session.dir, aside), 'utf8')).toBe('{"sessionId": "s", "eventCount": ')
   })
 })

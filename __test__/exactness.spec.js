@@ -144,7 +144,11 @@ describe('byte parity with JSON.stringify and the original module', () => {
     const ours = tempSession('s')
     const original = tempSession('s')
     try {
-      for (const session of [ours, original]) fs.writeFileSync(session.indexFile, foreign)
+      const log = '{"type":"checkpoint","seq":0,"reason":"r","stateId":"b"}\n'
+      for (const session of [ours, original]) {
+        fs.writeFileSync(session.eventFile, log)
+        fs.writeFileSync(session.indexFile, foreign)
+      }
       const batch = [{ type: 'checkpoint', seq: 9, reason: 'auto', stateId: 'c' }]
       await writeWith(IncrementalWriter, ours, [batch])
       await writeWith(OriginalIncrementalWriter, original, [batch])

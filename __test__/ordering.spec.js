@@ -66,7 +66,9 @@ describe('overlapping calls', () => {
 
   it('continues a session another writer began, without a second header', async () => {
     const s = session('continued')
-    await new IncrementalWriter(s.eventFile, s.indexFile).appendEvents([{ type: 'input', seq: 0 }])
+    const first = new IncrementalWriter(s.eventFile, s.indexFile)
+    await first.appendEvents([{ type: 'input', seq: 0 }])
+    await first.close()
     const second = new IncrementalWriter(s.eventFile, s.indexFile)
     expect(second.getByteOffset()).toBe(fs.statSync(s.eventFile).size)
     expect(second.getCachedIndex()).toBeNull()

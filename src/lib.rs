@@ -1,5 +1,6 @@
 //! Node bindings of the session writer: the `NativeWriter` class, which `index.js` wraps
-//! into the public `IncrementalWriter`. Each method only translates; the work is in `core`.
+//! into the public `IncrementalWriter`, and the `verify`/`repair` tasks for operators.
+//! Each item only translates; the work is in `core`.
 
 #![deny(clippy::all)]
 
@@ -12,6 +13,7 @@ use napi::bindgen_prelude::AsyncTask;
 use napi_derive::napi;
 
 use binding::append_task::{AppendBatches, InternalError, SharedWriter};
+use binding::session_tasks::{RepairSession, VerifySession};
 
 /// One session's log and index.
 #[napi]
@@ -21,10 +23,16 @@ pub struct NativeWriter {
 
 #[napi]
 impl NativeWriter {
-    /// A writer for `eventFile` and `indexFile`; touches neither file.
+    /// A writer for `eventFile` and `indexFile`; touches neither file. `durability` is
+    /// `"none"` (the default), `"data"` or `"full"`.
     #[napi(constructor)]
-    pub fn new(event_file: String, index_file: String) -> Self {
-        NativeWriter { shared: SharedWriter::new(core::Writer::open(event_file, index_file)) }
+    pub fn new(event_file: String, index_file: String, durability: Option<String>) -> Self {
+        let durability = match durability.as_deref() {
+            Some("data") => core::Durability::Data,
+            Some("full") => core::Durability::Full,
+            _ => core::Durability::None,
+        };
+        NativeWriter { shared: SharedWriter::new(core::Writer::open(event_file, index_file, durability)) }
     }
 
     /// Stores each batch (JSON lines, each ending in a newline) whole or not at all, in the
@@ -48,4 +56,22 @@ impl NativeWriter {
             .with_writer(|writer| writer.index().map(|index| index.to_json()))
             .map_err(|InternalError(message)| napi::Error::from_reason(message))
     }
+
+    /// Closes the log and releases its lock; waits for a batch being stored to finish.
+    #[napi]
+    pub fn close(&self) -> napi::Result<()> {
+        self.shared.with_writer(core::Writer::close).map_err(|InternalError(message)| napi::Error::from_reason(message))
+    }
+}
+
+/// Lists what is wrong with a session's log and index, changing nothing.
+#[napi]
+pub fn verify_session(event_file: String, index_file: String) -> AsyncTask<VerifySession> {
+    AsyncTask::new(VerifySession { log: event_file.into(), index: index_file.into() })
+}
+
+/// Repairs a session's log and index as opening it does, and lists what changed.
+#[napi]
+pub fn repair_session(event_file: String, index_file: String) -> AsyncTask<RepairSession> {
+    AsyncTask::new(RepairSession { log: event_file.into(), index: index_file.into() })
 }

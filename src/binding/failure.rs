@@ -48,6 +48,10 @@ impl From<&WriteError> for NativeFailure {
                 path: Some(path.to_string_lossy().into_owned()),
                 ..NativeFailure::error("ERR_INVALID_INDEX", err.to_string())
             },
+            WriteError::Locked { path } => NativeFailure {
+                path: Some(path.to_string_lossy().into_owned()),
+                ..NativeFailure::error("ERR_SESSION_LOCKED", err.to_string())
+            },
             WriteError::Io { syscall, path, source } => NativeFailure {
                 code: None,
                 errno: source.raw_os_error(),

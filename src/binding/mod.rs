@@ -3,3 +3,4 @@
 
 pub mod append_task;
 pub mod failure;
+pub mod session_tasks;

@@ -18,8 +18,6 @@ pub enum IndexError {
     NotJson(#[from] JsonError),
     #[error("must hold a JSON object")]
     NotAnObject,
-    #[error("its \"checkpoints\" must be an array")]
-    CheckpointsNotAnArray,
 }
 
 /// The index changes one batch makes, computed before anything is written.
@@ -65,7 +63,7 @@ impl SessionIndex {
     }
 
     /// The changes `events` make, with each event's line starting at the matching offset.
-    pub fn plan<'e>(&self, events: impl Iterator<Item = (&'e Event<'e>, u64)>) -> Result<IndexUpdate, IndexError> {
+    pub fn plan<'e>(&self, events: impl Iterator<Item = (&'e Event<'e>, u64)>) -> IndexUpdate {
         let mut update = IndexUpdate::default();
         let mut event_count = self.root.get("eventCount").map_or(f64::NAN, JsValue::to_number);
         for (event, offset) in events {
@@ -82,10 +80,7 @@ impl SessionIndex {
                 update.marks_dirty = true;
             }
         }
-        if !update.checkpoints.is_empty() && !matches!(self.root.get("checkpoints"), Some(JsValue::Array(_))) {
-            return Err(IndexError::CheckpointsNotAnArray);
-        }
-        Ok(update)
+        update
     }
 
     /// Applies a planned update; the returned undo puts the index back.
@@ -109,6 +104,54 @@ impl SessionIndex {
         if let Some(count) = undo.event_count_before {
             self.root.insert("eventCount", count);
         }
+    }
+
+    /// Indexes one event whose line starts at `offset`, for good.
+    pub fn add_event(&mut self, event: &Event<'_>, offset: u64) {
+        let update = self.plan(std::iter::once((event, offset)));
+        self.apply(update);
+    }
+
+    /// The checkpoint entries, as stored.
+    pub fn checkpoint_entries(&self) -> &[JsValue] {
+        match self.root.get("checkpoints") {
+            Some(JsValue::Array(items)) => items,
+            _ => &[],
+        }
+    }
+
+    /// `eventCount` as a number, `None` when the index has none.
+    pub fn event_count(&self) -> Option<f64> {
+        self.root.get("eventCount").map(JsValue::to_number)
+    }
+
+    /// How many checkpoints the index lists.
+    pub fn checkpoint_count(&self) -> usize {
+        self.checkpoint_entries().len()
+    }
+
+    /// Gives the index a `checkpoints` array if it lacks one (an index another tool wrote).
+    pub fn ensure_checkpoints_array(&mut self) {
+        if self.checkpoints().is_none() {
+            self.root.insert("checkpoints", JsValue::Array(Vec::new()));
+        }
+    }
+
+    /// Keeps the first `len` checkpoints; returns how many were dropped.
+    pub fn truncate_checkpoints(&mut self, len: usize) -> usize {
+        match self.checkpoints() {
+            Some(items) => {
+                let dropped = items.len().saturating_sub(len);
+                items.truncate(len);
+                dropped
+            }
+            None => 0,
+        }
+    }
+
+    /// Sets `eventCount` to 0, before it is counted again from the whole log.
+    pub fn reset_event_count(&mut self) {
+        self.root.insert("eventCount", JsValue::Number(0.0));
     }
 
     fn checkpoints(&mut self) -> Option<&mut Vec<JsValue>> {
@@ -144,7 +187,7 @@ mod tests {
     }
 
     fn apply(index: &mut SessionIndex, events: &[Event<'static>], offsets: &[u64]) -> IndexUndo {
-        let update = index.plan(events.iter().zip(offsets.iter().copied())).unwrap();
+        let update = index.plan(events.iter().zip(offsets.iter().copied()));
         index.apply(update)
     }
 
@@ -189,7 +232,7 @@ mod tests {
         let index = SessionIndex::new("s");
         let plan = |lines: &[&'static str]| {
             let batch = events(lines);
-            index.plan(batch.iter().map(|event| (event, 0))).unwrap().marks_dirty()
+            index.plan(batch.iter().map(|event| (event, 0))).marks_dirty()
         };
         assert!(!plan(&[r#"{"type":"input"}"#]));
         assert!(!plan(&[r#"{"type":"llm_resp"}"#]));
@@ -209,11 +252,14 @@ mod tests {
     }
 
     #[test]
-    fn a_checkpoint_needs_an_array_to_go_into() {
-        let index = SessionIndex::parse(r#"{"checkpoints":{}}"#).unwrap();
-        let batch = events(&[r#"{"type":"checkpoint"}"#]);
-        let err = index.plan(batch.iter().map(|event| (event, 0))).unwrap_err();
-        assert_eq!(err, IndexError::CheckpointsNotAnArray);
+    fn an_index_without_a_checkpoints_array_is_given_one() {
+        let mut index = SessionIndex::parse(r#"{"checkpoints":{"a":1},"x":1}"#).unwrap();
+        index.ensure_checkpoints_array();
+        apply(&mut index, &events(&[r#"{"type":"checkpoint"}"#]), &[5]);
+        assert_eq!(
+            index.to_json(),
+            "{\n  \"checkpoints\": [\n    {\n      \"byteOffset\": 5\n    }\n  ],\n  \"x\": 1\n}"
+        );
     }
 
     #[test]

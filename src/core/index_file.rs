@@ -5,6 +5,7 @@ use std::io::{ErrorKind, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use super::durability::Durability;
 use super::error::WriteError;
 use super::index::SessionIndex;
 
@@ -18,21 +19,28 @@ pub fn read(path: &Path) -> Result<Option<SessionIndex>, WriteError> {
     SessionIndex::parse(&text).map(Some).map_err(|source| WriteError::InvalidIndex { path: path.to_owned(), source })
 }
 
-/// Replaces the file at `path` with `text`: written to a new temporary file beside it,
-/// then renamed over it. After an error the old file is untouched and no temporary is left.
-pub fn replace(path: &Path, text: &str) -> Result<(), WriteError> {
+/// Replaces the file at `path` with `text`: written to a new temporary file created
+/// exclusively beside it, then renamed over it, flushed as `durability` asks. Readers see the
+/// old file or the new one, never a part. After an error the old file is untouched and no
+/// temporary is left.
+pub fn replace(path: &Path, text: &str, durability: Durability) -> Result<(), WriteError> {
     let temporary = temporary_path(path);
     let written = OpenOptions::new()
         .write(true)
         .create_new(true)
         .open(&temporary)
         .map_err(|err| WriteError::io("open", &temporary, err))
-        .and_then(|mut file| file.write_all(text.as_bytes()).map_err(|err| WriteError::io("write", &temporary, err)))
+        .and_then(|mut file| {
+            file.write_all(text.as_bytes())
+                .and_then(|()| durability.sync_replacement(&file))
+                .map_err(|err| WriteError::io("write", &temporary, err))
+        })
         .and_then(|()| fs::rename(&temporary, path).map_err(|err| WriteError::io("rename", path, err)));
     if written.is_err() {
         let _ = fs::remove_file(&temporary);
     }
-    written
+    written?;
+    durability.sync_directory_of(path).map_err(|err| WriteError::io("fsync", path, err))
 }
 
 /// A name beside `path` that no other writer, in this process or another, is using.

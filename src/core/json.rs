@@ -111,7 +111,8 @@ impl JsObject {
         }
     }
 
-    fn get_key(&self, key: &JsString) -> Option<&JsValue> {
+    /// The value of property `key` given as a JavaScript string.
+    pub fn get_key(&self, key: &JsString) -> Option<&JsValue> {
         match key.array_index() {
             Some(index) => self.indexed.get(&index),
             None => self.named.get(key),
@@ -184,6 +185,14 @@ impl JsValue {
             }
             JsValue::Object(object) => object.write_pretty(out, depth),
         })
+    }
+
+    /// The object, if this value is one.
+    pub fn as_object(&self) -> Option<&JsObject> {
+        match self {
+            JsValue::Object(object) => Some(object),
+            _ => None,
+        }
     }
 
     fn move_children_into(&mut self, pending: &mut Vec<JsValue>) {

@@ -1,33 +1,53 @@
 //! The append-only event log: one JSON line per event, after a session header line.
+//! A writer holds an exclusive lock on the log while it has it open.
 
-use std::fs::{self, File, OpenOptions};
-use std::io::Write;
-use std::path::PathBuf;
-use std::time::SystemTime;
+use std::fs::{self, File, OpenOptions, TryLockError};
+use std::io::{BufReader, Read, Seek, SeekFrom, Write};
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
 
+use super::durability::Durability;
 use super::error::WriteError;
 use super::json::JsString;
 
-/// The log file of one session, kept open between batches.
+/// The log file of one session, kept open and locked between batches.
 #[derive(Debug)]
 pub struct EventLog {
     path: PathBuf,
     file: Option<File>,
+    durability: Durability,
+}
+
+/// How `EventLog::open` found the log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Opened {
+    /// The file this log already had open.
+    Same,
+    /// A file that existed already, opened now.
+    Existing,
+    /// A new, empty file, created now.
+    Created,
 }
 
 /// Where the log ended when a batch began, so the batch can be undone.
 #[derive(Debug, Clone, Copy)]
 pub struct LogEnd {
-    /// The log's length in bytes: where the batch's first line starts.
+    /// The log's length in bytes: where the batch's first byte goes.
     pub offset: u64,
-    /// Whether the log did not exist and was created for this batch.
+    /// Whether the log was created for this batch, and goes away if the batch fails.
     pub created: bool,
 }
 
 impl EventLog {
-    /// A log at `path`; nothing is opened or created until the first append.
-    pub fn new(path: impl Into<PathBuf>) -> Self {
-        EventLog { path: path.into(), file: None }
+    /// A log at `path`; nothing is opened or created until `open`.
+    pub fn new(path: impl Into<PathBuf>, durability: Durability) -> Self {
+        EventLog { path: path.into(), file: None, durability }
+    }
+
+    /// The log's path.
+    pub fn path(&self) -> &Path {
+        &self.path
     }
 
     /// The log's current length in bytes; 0 when it cannot be read, as the original's
@@ -47,33 +67,68 @@ impl EventLog {
         }
     }
 
-    /// The session header line, newline included, written first in a new log.
+    /// The session header line, newline included, written first in an empty log.
     pub fn header_line(&self) -> String {
         let created = humantime::format_rfc3339_millis(SystemTime::now());
         let id = JsString::new(&self.session_id());
         format!("{{\"type\":\"session\",\"version\":1,\"id\":\"{}\",\"created\":\"{created}\"}}\n", id.escaped())
     }
 
-    /// Opens the log for appending, creating it if it does not exist, and says where it ends
-    /// now. A log replaced or removed behind the writer's back is opened anew.
-    pub fn open_end(&mut self) -> Result<LogEnd, WriteError> {
-        let created = match &self.file {
-            Some(file) if self.still_at_path(file)? => false,
-            _ => self.open_or_create()?,
+    /// Makes sure the log is open and locked, creating it if it does not exist. A log removed
+    /// or replaced behind the writer's back is opened anew. Fails with `Locked` when another
+    /// writer, in this process or another, holds the log.
+    pub fn open(&mut self) -> Result<Opened, WriteError> {
+        if let Some(file) = &self.file {
+            if self.still_at_path(file)? {
+                return Ok(Opened::Same);
+            }
+            self.file = None;
+        }
+        let mut options = OpenOptions::new();
+        options.read(true).append(true);
+        let (file, opened) = match options.open(&self.path) {
+            Ok(file) => (file, Opened::Existing),
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+                let file = options.create_new(true).open(&self.path).map_err(|err| self.io("open", err))?;
+                self.durability.sync_directory_of(&self.path).map_err(|err| self.io("fsync", err))?;
+                (file, Opened::Created)
+            }
+            Err(err) => return Err(self.io("open", err)),
         };
-        let file = self.file.as_ref().expect("opened above");
-        let offset = file.metadata().map_err(|err| WriteError::io("fstat", &self.path, err))?.len();
-        Ok(LogEnd { offset, created })
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(TryLockError::WouldBlock) => {
+                if opened == Opened::Created {
+                    let _ = fs::remove_file(&self.path);
+                }
+                return Err(WriteError::Locked { path: self.path.clone() });
+            }
+            Err(TryLockError::Error(err)) => return Err(self.io("flock", err)),
+        }
+        self.file = Some(file);
+        Ok(opened)
     }
 
-    /// Appends `bytes` after `end` in a single write. On failure the log is cut back to `end`.
+    /// Lets the log go: closes the file and releases its lock.
+    pub fn close(&mut self) {
+        self.file = None;
+    }
+
+    /// The open log's length in bytes.
+    pub fn len(&self) -> Result<u64, WriteError> {
+        Ok(self.file().metadata().map_err(|err| self.io("fstat", err))?.len())
+    }
+
+    /// Appends `bytes` after `end` in a single write, flushed as the durability mode asks.
+    /// On failure the log is put back as it was at `end`.
     pub fn append(&mut self, end: LogEnd, bytes: &[u8]) -> Result<(), WriteError> {
-        let file = self.file.as_mut().expect("open_end comes first");
-        if let Err(err) = file.write_all(bytes) {
+        let mut file = self.file();
+        let written = file.write_all(bytes).map_err(|err| self.io("write", err));
+        let synced = written.and_then(|()| self.durability.sync_log(file).map_err(|err| self.io("fdatasync", err)));
+        if synced.is_err() {
             self.rollback(end);
-            return Err(WriteError::io("write", &self.path, err));
         }
-        Ok(())
+        synced
     }
 
     /// Puts the log back as it was at `end`: cut to that length, or removed if the batch created it.
@@ -87,34 +142,65 @@ impl EventLog {
         }
     }
 
+    /// A buffered reader of the open log from byte `offset` on.
+    pub fn reader_at(&self, offset: u64) -> Result<BufReader<File>, WriteError> {
+        let mut file = self.file().try_clone().map_err(|err| self.io("dup", err))?;
+        file.seek(SeekFrom::Start(offset)).map_err(|err| self.io("lseek", err))?;
+        Ok(BufReader::with_capacity(1 << 20, file))
+    }
+
+    /// Cuts the log back to `offset`; the bytes cut off are first kept in a new file
+    /// beside the log, whose path is returned.
+    pub fn cut_tail(&mut self, offset: u64) -> Result<PathBuf, WriteError> {
+        let aside = self.aside_path("torn");
+        let mut tail = Vec::new();
+        self.reader_at(offset)?.read_to_end(&mut tail).map_err(|err| self.io("read", err))?;
+        let mut kept =
+            OpenOptions::new().write(true).create_new(true).open(&aside).map_err(|err| self.io("open", err))?;
+        kept.write_all(&tail).and_then(|()| kept.sync_all()).map_err(|err| self.io("write", err))?;
+        let file = self.file();
+        file.set_len(offset).map_err(|err| self.io("ftruncate", err))?;
+        self.durability.sync_log(file).map_err(|err| self.io("fdatasync", err))?;
+        Ok(aside)
+    }
+
+    /// A path beside the log for bytes kept aside: `<log>.<what>-<milliseconds>`.
+    fn aside_path(&self, what: &str) -> PathBuf {
+        aside_path(&self.path, what)
+    }
+
+    fn file(&self) -> &File {
+        self.file.as_ref().expect("the log is opened before it is used")
+    }
+
+    fn io(&self, syscall: &'static str, err: std::io::Error) -> WriteError {
+        WriteError::io(syscall, &self.path, err)
+    }
+
     /// Whether `file` is still the file at the log's path.
     fn still_at_path(&self, file: &File) -> Result<bool, WriteError> {
-        use std::os::unix::fs::MetadataExt;
         let at_path = match fs::metadata(&self.path) {
             Ok(metadata) => metadata,
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(false),
-            Err(err) => return Err(WriteError::io("stat", &self.path, err)),
+            Err(err) => return Err(self.io("stat", err)),
         };
-        let open = file.metadata().map_err(|err| WriteError::io("fstat", &self.path, err))?;
+        let open = file.metadata().map_err(|err| self.io("fstat", err))?;
         Ok(open.dev() == at_path.dev() && open.ino() == at_path.ino())
     }
+}
 
-    /// Opens the existing log, or creates a new one; returns whether it created it.
-    fn open_or_create(&mut self) -> Result<bool, WriteError> {
-        let mut options = OpenOptions::new();
-        options.append(true);
-        let (file, created) = match options.open(&self.path) {
-            Ok(file) => (file, false),
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
-                let file =
-                    options.create_new(true).open(&self.path).map_err(|err| WriteError::io("open", &self.path, err))?;
-                (file, true)
-            }
-            Err(err) => return Err(WriteError::io("open", &self.path, err)),
-        };
-        self.file = Some(file);
-        Ok(created)
+/// A new path beside `path` for bytes kept aside: `<path>.<what>-<milliseconds>`.
+pub fn aside_path(path: &Path, what: &str) -> PathBuf {
+    let millis = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |elapsed| elapsed.as_millis());
+    let mut name = path.as_os_str().to_owned();
+    name.push(format!(".{what}-{millis}"));
+    let mut candidate = PathBuf::from(&name);
+    let mut attempt = 1;
+    while candidate.exists() {
+        candidate = PathBuf::from(format!("{}-{attempt}", name.to_string_lossy()));
+        attempt += 1;
     }
+    candidate
 }
 
 #[cfg(test)]
@@ -123,7 +209,7 @@ mod tests {
 
     #[test]
     fn session_id_follows_path_basename() {
-        let id = |path: &str| EventLog::new(path).session_id();
+        let id = |path: &str| EventLog::new(path, Durability::None).session_id();
         assert_eq!(id("/a/b/sess-1.jsonl"), "sess-1");
         assert_eq!(id("sess.jsonl"), "sess");
         assert_eq!(id("/a/b/.jsonl"), ".jsonl");
@@ -134,11 +220,37 @@ mod tests {
 
     #[test]
     fn header_is_the_original_json_with_an_iso_time() {
-        let header = EventLog::new("/tmp/a\"b.jsonl").header_line();
+        let header = EventLog::new("/tmp/a\"b.jsonl", Durability::None).header_line();
         let (head, created) = header.split_at(header.find("\"created\":\"").unwrap());
         assert_eq!(head, r#"{"type":"session","version":1,"id":"a\"b","#);
         let time = created.trim_start_matches("\"created\":\"").trim_end_matches("\"}\n");
         assert_eq!(time.len(), "2026-11-26T12:41:07.123Z".len(), "{time}");
         assert!(time.ends_with('Z') && time.as_bytes()[10] == b'T', "{time}");
+    }
+
+    #[test]
+    fn a_second_open_of_the_same_log_is_refused_until_the_first_closes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.jsonl");
+        let mut first = EventLog::new(&path, Durability::None);
+        let mut second = EventLog::new(&path, Durability::None);
+        assert_eq!(first.open().unwrap(), Opened::Created);
+        assert!(matches!(second.open(), Err(WriteError::Locked { .. })));
+        assert!(path.exists(), "the refused open must not remove the first writer's log");
+        first.close();
+        assert_eq!(second.open().unwrap(), Opened::Existing);
+    }
+
+    #[test]
+    fn cutting_a_tail_keeps_the_cut_bytes_beside_the_log() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.jsonl");
+        fs::write(&path, "{\"type\":\"a\"}\n{\"type\":").unwrap();
+        let mut log = EventLog::new(&path, Durability::Full);
+        log.open().unwrap();
+        let aside = log.cut_tail(13).unwrap();
+        assert_eq!(fs::read_to_string(&path).unwrap(), "{\"type\":\"a\"}\n");
+        assert_eq!(fs::read_to_string(&aside).unwrap(), "{\"type\":");
+        assert!(aside.file_name().unwrap().to_string_lossy().starts_with("s.jsonl.torn-"));
     }
 }
