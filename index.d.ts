@@ -33,9 +33,34 @@ export interface SessionIndex {
  * Appends session events to a JSONL log and keeps its JSON index of checkpoints and counts.
  * A drop-in for the original TypeScript `IncrementalWriter`.
  */
+/** What a resolved call survives: see the README's Guarantees. */
+export interface WriterOptions {
+  /**
+   * `'none'` (default): a crash of the process. `'data'`: also power loss, for the log (fdatasync
+   * before resolving). `'full'`: also power loss, for the index and the directory entries.
+   */
+  durability?: 'none' | 'data' | 'full'
+}
+
+/** What `verify` found. */
+export interface Verification {
+  /** True when the log and the index agree and the log is whole lines of events. */
+  ok: boolean
+  /** Each disagreement, in words. */
+  problems: string[]
+  /** Event lines in the log. */
+  events: number
+  /** Checkpoints in the log. */
+  checkpoints: number
+}
+
 export declare class IncrementalWriter {
-  /** A writer for the log `eventFile` and the index `indexFile`; creates neither until the first event. */
-  constructor(eventFile: string, indexFile: string)
+  /**
+   * A writer for the log `eventFile` and the index `indexFile`; creates neither until the first
+   * event. On the first event it recovers the session: a torn last line is cut (kept aside) and
+   * an index that is behind or unreadable is rebuilt from the log.
+   */
+  constructor(eventFile: string, indexFile: string, options?: WriterOptions)
   /**
    * Appends each event as the line `JSON.stringify(event) + "\n"` and updates the index.
    * Resolves once the log and the index hold the whole batch. Rejects, with nothing
@@ -48,4 +73,21 @@ export declare class IncrementalWriter {
   getByteOffset(): number
   /** A copy of the index as last written, or `null` before the first non-empty call. */
   getCachedIndex(): SessionIndex | null
+  /**
+   * Waits for every earlier call, then closes the log and releases its lock. Later calls reject
+   * with `ERR_WRITER_CLOSED`.
+   */
+  close(): Promise<void>
 }
+
+/**
+ * Reads a session's log whole and compares its index with the index the log implies; changes
+ * nothing. `indexFile` defaults to `<name>.index.json` beside `<name>.jsonl`.
+ */
+export declare function verify(eventFile: string, indexFile?: string): Promise<Verification>
+
+/**
+ * Applies the recovery opening a session does, and lists what it changed, in words.
+ * `indexFile` defaults to `<name>.index.json` beside `<name>.jsonl`.
+ */
+export declare function repair(eventFile: string, indexFile?: string): Promise<{ changes: string[] }>
