@@ -9,25 +9,37 @@
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
-/** One session's log and index. */
+/** One session's log and index, with the queue of changes waiting to be stored. */
 export declare class NativeWriter {
   /**
    * A writer for `eventFile` and `indexFile`; touches neither file. `durability` is
    * `"none"` (the default), `"data"` or `"full"`.
    */
   constructor(eventFile: string, indexFile: string, durability?: string | undefined | null)
-  /**
-   * Stores each batch (JSON lines, each ending in a newline) whole or not at all, in the
-   * order given, after every batch of earlier calls. Resolves to one entry per batch:
-   * `null` when stored, the failure otherwise.
-   */
-  appendBatches(batches: Array<string>): Promise<Array<NativeFailure | null>>
+  /** Queues a batch of events (JSON lines, each ending in a newline); returns its ticket. */
+  enqueueEvents(batch: string): number
+  /** Queues `states[stateId] = value` (`valueJson`: the value's JSON); returns its ticket. */
+  enqueueState(stateId: string, valueJson: string): number
+  /** Queues `receipts[key] = value` (`valueJson`: the value's JSON); returns its ticket. */
+  enqueueReceipt(key: string, valueJson: string): number
+  /** Stores every queued change in order, off the main thread; resolves to how each ended. */
+  drain(): Promise<Array<NativeOutcome>>
+  /** Stores every queued change in order, on this thread (waiting for a drain in progress). */
+  drainSync(): Array<NativeOutcome>
   /** The log's length in bytes after the last stored batch. */
   byteOffset(): number
   /** The index as pretty-printed JSON, or `null` before the first non-empty batch. */
   indexJson(): string | null
-  /** Closes the log and releases its lock; waits for a batch being stored to finish. */
+  /** Closes the log and releases its lock; waits for a change being stored to finish. */
   close(): void
+}
+
+/** Whole event lines read from a log, or the failure that stopped the read. */
+export interface NativeChunk {
+  failure?: NativeFailure
+  text: string
+  nextOffset: number
+  atEnd: boolean
 }
 
 /** Why one batch was rejected, in the fields of a Node.js error. */
@@ -45,6 +57,12 @@ export interface NativeFailure {
   path?: string
 }
 
+/** How one enqueued change ended: `failure` is absent when it was stored. */
+export interface NativeOutcome {
+  ticket: number
+  failure?: NativeFailure
+}
+
 /** What `repair` changed, in words, or the failure that stopped it. */
 export interface NativeRepair {
   failure?: NativeFailure
@@ -58,6 +76,12 @@ export interface NativeVerification {
   events: number
   checkpoints: number
 }
+
+/**
+ * Reads up to `maxLines` event lines of a log from byte `offset`; with `requireCheckpoint`,
+ * fails unless `offset` starts a checkpoint line.
+ */
+export declare function readLogLines(eventFile: string, offset: number, maxLines: number, requireCheckpoint: boolean): Promise<unknown>
 
 /** Repairs a session's log and index as opening it does, and lists what changed. */
 export declare function repairSession(eventFile: string, indexFile: string): Promise<unknown>

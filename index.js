@@ -1,13 +1,16 @@
 'use strict'
-// The public IncrementalWriter: the native writer (binding.js) behind the exact API of the
-// original TypeScript module. This file does the three things that must happen in the
-// caller's JavaScript: V8 turns each event into its exact JSON line, calls on one writer are
-// queued in call order, and errors are created in the caller's realm.
+// The public API: the native writer (binding.js) behind the exact interface of the original
+// TypeScript module, plus what the server needs beyond it. This file does what must happen in
+// the caller's JavaScript: V8 turns each event into its exact JSON line, and errors are created
+// in the caller's realm. Ordering lives in the native queue, shared by async and sync calls.
 
 const { getSystemErrorMap } = require('node:util')
-const { NativeWriter, verifySession, repairSession } = require('./binding.js')
+const { readFile } = require('node:fs/promises')
+const { NativeWriter, verifySession, repairSession, readLogLines } = require('./binding.js')
 
 const DURABILITY_MODES = ['none', 'data', 'full']
+/** Lines read from the log per native call while iterating events. */
+const READ_CHUNK_LINES = 1000
 
 /**
  * Appends session events to a JSONL log and keeps its JSON index of checkpoints and counts.
@@ -15,12 +18,13 @@ const DURABILITY_MODES = ['none', 'data', 'full']
  */
 class IncrementalWriter {
   #native
-  /** Batches (JSON text) waiting for the native writer, with their callers' promises. */
-  #queue = []
+  #reader
+  /** Tickets of queued changes, with their callers' promise callbacks. */
+  #waiting = new Map()
   #draining = false
   /** Callbacks waiting for the queue to empty. */
   #idleWaiters = []
-  /** Set by close(): the promise it returned. */
+  /** Set by close() or closeSync(): the promise close() returns. */
   #closing = null
 
   /**
@@ -38,12 +42,13 @@ class IncrementalWriter {
       throw typeError('ERR_INVALID_ARG_VALUE', `options.durability must be one of ${DURABILITY_MODES.join(', ')}. Received ${describe(durability)}`)
     }
     this.#native = new NativeWriter(eventFile, indexFile, durability)
+    this.#reader = new SessionReader(eventFile, indexFile)
   }
 
   /**
    * Appends `events` to the log, each as the line `JSON.stringify(event) + "\n"`, and updates
    * the index. Resolves once both files hold the whole batch; rejects with nothing written.
-   * Calls that overlap are stored in call order.
+   * Calls are stored in call order, sync ones included.
    */
   appendEvents(events, _state) {
     if (this.#closing) return Promise.reject(closedError())
@@ -54,10 +59,38 @@ class IncrementalWriter {
       return Promise.reject(err)
     }
     if (batch === '') return Promise.resolve()
-    return new Promise((resolve, reject) => {
-      this.#queue.push({ batch, resolve, reject })
-      if (!this.#draining) this.#drain()
-    })
+    return this.#wait(this.#native.enqueueEvents(batch))
+  }
+
+  /**
+   * `appendEvents` for exit paths: stores the batch before returning, after every earlier call
+   * (whose promises then settle). Throws what `appendEvents` would reject with.
+   */
+  appendEventsSync(events, _state) {
+    if (this.#closing) throw closedError()
+    const batch = serializeEvents(events)
+    if (batch === '') return
+    const ticket = this.#native.enqueueEvents(batch)
+    const failure = this.#settle(this.#native.drainSync(), ticket)
+    if (failure) throw failure
+  }
+
+  /** Stores every queued call now, on this thread; their promises then settle. */
+  flushSync() {
+    this.#settle(this.#native.drainSync())
+  }
+
+  /**
+   * Records `states[stateId] = value` in the index (the value as `JSON.stringify` writes it),
+   * in order with the other calls. A loader can resume at a checkpoint whose state is recorded.
+   */
+  recordState(stateId, value) {
+    return this.#record('stateId', stateId, value, (json) => this.#native.enqueueState(stateId, json))
+  }
+
+  /** Records `receipts[receiptKey] = receipt` in the index, in order with the other calls. */
+  recordReceipt(receiptKey, receipt) {
+    return this.#record('receiptKey', receiptKey, receipt, (json) => this.#native.enqueueReceipt(receiptKey, json))
   }
 
   /** The log's length in bytes after the last stored batch. */
@@ -69,6 +102,26 @@ class IncrementalWriter {
   getCachedIndex() {
     const json = this.#native.indexJson()
     return json === null ? null : JSON.parse(json)
+  }
+
+  /** See `SessionReader.events`. */
+  events(options) {
+    return this.#reader.events(options)
+  }
+
+  /** See `SessionReader.readEvents`. */
+  readEvents(options) {
+    return this.#reader.readEvents(options)
+  }
+
+  /** See `SessionReader.latestCheckpoint`. */
+  latestCheckpoint() {
+    return this.#reader.latestCheckpoint()
+  }
+
+  /** See `SessionReader.findCheckpointBefore`. */
+  findCheckpointBefore(seq) {
+    return this.#reader.findCheckpointBefore(seq)
   }
 
   /**
@@ -85,27 +138,173 @@ class IncrementalWriter {
     return this.#closing
   }
 
-  /** Hands every queued batch to the native writer, one group at a time, in order. */
+  /** `close` for exit paths: stores every queued call, then closes, before returning. */
+  closeSync() {
+    if (this.#closing) return
+    this.flushSync()
+    this.#native.close()
+    this.#closing = Promise.resolve()
+  }
+
+  #record(keyName, key, value, enqueue) {
+    if (this.#closing) return Promise.reject(closedError())
+    let json
+    try {
+      requireString(keyName, key)
+      json = JSON.stringify(value)
+      if (json === undefined) throw new TypeError('JSON.stringify gives nothing for it')
+    } catch (cause) {
+      if (cause.code) return Promise.reject(cause)
+      return Promise.reject(typeError('ERR_INVALID_ARG_VALUE', `The value for ${keyName} ${JSON.stringify(key)} cannot be stored as JSON: ${cause.message}`, cause))
+    }
+    return this.#wait(enqueue(json))
+  }
+
+  #wait(ticket) {
+    return new Promise((resolve, reject) => {
+      this.#waiting.set(ticket, { resolve, reject })
+      if (!this.#draining) this.#drain()
+    })
+  }
+
+  /** Has the native queue drained off the main thread until no call is waiting. */
   async #drain() {
     this.#draining = true
-    while (this.#queue.length > 0) {
-      const jobs = this.#queue.splice(0)
+    while (this.#waiting.size > 0) {
       let outcomes
       try {
-        outcomes = await this.#native.appendBatches(jobs.map((job) => job.batch))
+        outcomes = await this.#native.drain()
       } catch (err) {
         const failure = toCallerError({ kind: 'Error', code: 'ERR_INTERNAL', message: String(err && err.message) })
-        for (const job of jobs) job.reject(failure)
-        continue
+        for (const { reject } of this.#waiting.values()) reject(failure)
+        this.#waiting.clear()
+        break
       }
-      jobs.forEach((job, i) => {
-        const failure = outcomes[i]
-        if (failure == null) job.resolve()
-        else job.reject(toCallerError(failure))
-      })
+      this.#settle(outcomes)
     }
     this.#draining = false
     for (const resolve of this.#idleWaiters.splice(0)) resolve()
+  }
+
+  /** Settles the calls the outcomes are for; returns the error of `ownTicket`'s, if it failed. */
+  #settle(outcomes, ownTicket) {
+    let own = null
+    for (const { ticket, failure } of outcomes) {
+      const error = failure ? toCallerError(failure) : null
+      if (ticket === ownTicket) {
+        own = error
+        continue
+      }
+      const waiter = this.#waiting.get(ticket)
+      if (!waiter) continue
+      this.#waiting.delete(ticket)
+      if (error) waiter.reject(error)
+      else waiter.resolve()
+    }
+    return own
+  }
+}
+
+/**
+ * Reads a session's events from its log, seeking with the index's offsets: the cost follows
+ * what is read, not the size of the log. Needs no writer and takes no lock.
+ */
+class SessionReader {
+  #eventFile
+  #indexFile
+
+  constructor(eventFile, indexFile = defaultIndexFile(eventFile)) {
+    requireString('eventFile', eventFile)
+    requireString('indexFile', indexFile)
+    this.#eventFile = eventFile
+    this.#indexFile = indexFile
+  }
+
+  /** The index as its file holds it now. */
+  async index() {
+    return JSON.parse(await readFile(this.#indexFile, 'utf8'))
+  }
+
+  /** The last checkpoint of the index, or `null` when it has none. */
+  async latestCheckpoint() {
+    const { checkpoints } = await this.index()
+    return checkpoints.length > 0 ? checkpoints[checkpoints.length - 1] : null
+  }
+
+  /** The last checkpoint whose `seq` is at most `seq`, or `null` when there is none. */
+  async findCheckpointBefore(seq) {
+    if (typeof seq !== 'number') throw typeError('ERR_INVALID_ARG_TYPE', `The "seq" argument must be of type number. Received ${describe(seq)}`)
+    const { checkpoints } = await this.index()
+    let found = null
+    for (const checkpoint of checkpoints) if (checkpoint.seq <= seq) found = checkpoint
+    return found
+  }
+
+  /**
+   * The events from a starting point on, as an async iterator. Give at most one of
+   * `fromCheckpoint` (an index entry, or its `stateId`), `fromOffset` (a checkpoint line's byte
+   * offset) or `fromSeq` (starts at the checkpoint before it, yields events from that seq on);
+   * none reads from the start. `limit` caps the number of events. An offset that does not
+   * start a checkpoint line rejects with `ERR_NOT_A_CHECKPOINT`.
+   */
+  async *events({ fromCheckpoint, fromOffset, fromSeq, limit = Infinity } = {}) {
+    const starts = [fromCheckpoint, fromOffset, fromSeq].filter((start) => start !== undefined)
+    if (starts.length > 1) throw typeError('ERR_INVALID_ARG_VALUE', 'Give at most one of fromCheckpoint, fromOffset and fromSeq')
+    if (!(limit >= 0)) throw typeError('ERR_INVALID_ARG_VALUE', `limit must be a non-negative number. Received ${describe(limit)}`)
+    let offset = 0
+    let requireCheckpoint = false
+    if (fromCheckpoint !== undefined) {
+      offset = await this.#checkpointOffset(fromCheckpoint)
+      requireCheckpoint = true
+    } else if (fromOffset !== undefined) {
+      if (!Number.isSafeInteger(fromOffset) || fromOffset < 0) {
+        throw typeError('ERR_INVALID_ARG_VALUE', `fromOffset must be a non-negative integer. Received ${describe(fromOffset)}`)
+      }
+      offset = fromOffset
+      requireCheckpoint = true
+    } else if (fromSeq !== undefined) {
+      const checkpoint = await this.findCheckpointBefore(fromSeq)
+      if (checkpoint) [offset, requireCheckpoint] = [checkpoint.byteOffset, true]
+    }
+    let reached = fromSeq === undefined
+    let yielded = 0
+    while (yielded < limit) {
+      const chunk = await readLogLines(this.#eventFile, offset, READ_CHUNK_LINES, requireCheckpoint)
+      if (chunk.failure) throw toCallerError(chunk.failure)
+      requireCheckpoint = false
+      for (const line of chunk.text.split('\n')) {
+        if (line === '') continue
+        const event = JSON.parse(line)
+        if (!reached) {
+          if (typeof event.seq !== 'number' || event.seq < fromSeq) continue
+          reached = true
+        }
+        yield event
+        if (++yielded >= limit) return
+      }
+      if (chunk.atEnd) return
+      offset = chunk.nextOffset
+    }
+  }
+
+  /** `events(options)`, collected into an array. */
+  async readEvents(options) {
+    const events = []
+    for await (const event of this.events(options)) events.push(event)
+    return events
+  }
+
+  async #checkpointOffset(checkpoint) {
+    if (typeof checkpoint === 'object' && checkpoint !== null && typeof checkpoint.byteOffset === 'number') return checkpoint.byteOffset
+    if (typeof checkpoint === 'string') {
+      const { checkpoints } = await this.index()
+      const found = checkpoints.filter((entry) => entry.stateId === checkpoint).pop()
+      if (found) return found.byteOffset
+      const err = new Error(`The index of ${this.#eventFile} has no checkpoint with stateId ${JSON.stringify(checkpoint)}`)
+      err.code = 'ERR_NO_SUCH_CHECKPOINT'
+      throw err
+    }
+    throw typeError('ERR_INVALID_ARG_TYPE', `fromCheckpoint must be a checkpoint entry or a stateId. Received ${describe(checkpoint)}`)
   }
 }
 
@@ -133,17 +332,6 @@ async function repair(eventFile, indexFile = defaultIndexFile(eventFile)) {
   return { changes }
 }
 
-/** `<name>.index.json` beside `<name>.jsonl`, as the server names them. */
-function defaultIndexFile(eventFile) {
-  return typeof eventFile === 'string' ? eventFile.replace(/(\.jsonl)?$/, '.index.json') : undefined
-}
-
-function closedError() {
-  const err = new Error('The writer is closed')
-  err.code = 'ERR_WRITER_CLOSED'
-  return err
-}
-
 /** Every event's exact JSON line, joined; throws a TypeError naming the first bad event. */
 function serializeEvents(events) {
   if (!Array.isArray(events)) {
@@ -167,6 +355,11 @@ function serializeEvents(events) {
   return batch
 }
 
+/** `<name>.index.json` beside `<name>.jsonl`, as the server names them. */
+function defaultIndexFile(eventFile) {
+  return typeof eventFile === 'string' ? eventFile.replace(/(\.jsonl)?$/, '.index.json') : undefined
+}
+
 function requireString(name, value) {
   if (typeof value !== 'string') {
     throw typeError('ERR_INVALID_ARG_TYPE', `The "${name}" argument must be of type string. Received ${describe(value)}`)
@@ -185,7 +378,13 @@ function typeError(code, message, cause) {
   return err
 }
 
-/** Turns the native writer's failure record into a Node-style error of this realm. */
+function closedError() {
+  const err = new Error('The writer is closed')
+  err.code = 'ERR_WRITER_CLOSED'
+  return err
+}
+
+/** Turns the native side's failure record into a Node-style error of this realm. */
 function toCallerError(failure) {
   if (failure.errno != null) return systemError(failure)
   const err = failure.kind === 'TypeError' ? new TypeError(failure.message) : new Error(failure.message)
@@ -213,4 +412,4 @@ function describe(value) {
   return `type ${typeof value} (${JSON.stringify(value)})`
 }
 
-module.exports = { IncrementalWriter, verify, repair }
+module.exports = { IncrementalWriter, SessionReader, verify, repair }

@@ -12,10 +12,12 @@ use std::sync::Arc;
 use napi::bindgen_prelude::AsyncTask;
 use napi_derive::napi;
 
-use binding::append_task::{AppendBatches, InternalError, SharedWriter};
-use binding::session_tasks::{RepairSession, VerifySession};
+use binding::drain_task::DrainQueue;
+use binding::session_tasks::{ReadLines, RepairSession, VerifySession};
+use binding::shared_writer::{InternalError, NativeOutcome, SharedWriter};
+use core::Change;
 
-/// One session's log and index.
+/// One session's log and index, with the queue of changes waiting to be stored.
 #[napi]
 pub struct NativeWriter {
     shared: Arc<SharedWriter>,
@@ -32,15 +34,38 @@ impl NativeWriter {
             Some("full") => core::Durability::Full,
             _ => core::Durability::None,
         };
-        NativeWriter { shared: SharedWriter::new(core::Writer::open(event_file, index_file, durability)) }
+        let writer = core::Writer::open(event_file, index_file, durability);
+        NativeWriter { shared: Arc::new(SharedWriter::new(writer)) }
     }
 
-    /// Stores each batch (JSON lines, each ending in a newline) whole or not at all, in the
-    /// order given, after every batch of earlier calls. Resolves to one entry per batch:
-    /// `null` when stored, the failure otherwise.
-    #[napi(ts_return_type = "Promise<Array<NativeFailure | null>>")]
-    pub fn append_batches(&self, batches: Vec<String>) -> AsyncTask<AppendBatches> {
-        AsyncTask::new(AppendBatches::new(Arc::clone(&self.shared), batches))
+    /// Queues a batch of events (JSON lines, each ending in a newline); returns its ticket.
+    #[napi]
+    pub fn enqueue_events(&self, batch: String) -> i64 {
+        self.shared.enqueue(Change::Events(batch))
+    }
+
+    /// Queues `states[stateId] = value` (`valueJson`: the value's JSON); returns its ticket.
+    #[napi]
+    pub fn enqueue_state(&self, state_id: String, value_json: String) -> i64 {
+        self.shared.enqueue(Change::State { id: state_id, value_json })
+    }
+
+    /// Queues `receipts[key] = value` (`valueJson`: the value's JSON); returns its ticket.
+    #[napi]
+    pub fn enqueue_receipt(&self, key: String, value_json: String) -> i64 {
+        self.shared.enqueue(Change::Receipt { key, value_json })
+    }
+
+    /// Stores every queued change in order, off the main thread; resolves to how each ended.
+    #[napi(ts_return_type = "Promise<Array<NativeOutcome>>")]
+    pub fn drain(&self) -> AsyncTask<DrainQueue> {
+        AsyncTask::new(DrainQueue { shared: Arc::clone(&self.shared) })
+    }
+
+    /// Stores every queued change in order, on this thread (waiting for a drain in progress).
+    #[napi]
+    pub fn drain_sync(&self) -> Vec<NativeOutcome> {
+        self.shared.drain()
     }
 
     /// The log's length in bytes after the last stored batch.
@@ -57,7 +82,7 @@ impl NativeWriter {
             .map_err(|InternalError(message)| napi::Error::from_reason(message))
     }
 
-    /// Closes the log and releases its lock; waits for a batch being stored to finish.
+    /// Closes the log and releases its lock; waits for a change being stored to finish.
     #[napi]
     pub fn close(&self) -> napi::Result<()> {
         self.shared.with_writer(core::Writer::close).map_err(|InternalError(message)| napi::Error::from_reason(message))
@@ -74,4 +99,21 @@ pub fn verify_session(event_file: String, index_file: String) -> AsyncTask<Verif
 #[napi]
 pub fn repair_session(event_file: String, index_file: String) -> AsyncTask<RepairSession> {
     AsyncTask::new(RepairSession { log: event_file.into(), index: index_file.into() })
+}
+
+/// Reads up to `maxLines` event lines of a log from byte `offset`; with `requireCheckpoint`,
+/// fails unless `offset` starts a checkpoint line.
+#[napi]
+pub fn read_log_lines(
+    event_file: String,
+    offset: f64,
+    max_lines: u32,
+    require_checkpoint: bool,
+) -> AsyncTask<ReadLines> {
+    AsyncTask::new(ReadLines {
+        log: event_file.into(),
+        offset: offset as u64,
+        max_lines: max_lines as usize,
+        require_checkpoint,
+    })
 }

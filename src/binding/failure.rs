@@ -3,7 +3,7 @@
 
 use napi_derive::napi;
 
-use super::append_task::InternalError;
+use super::shared_writer::InternalError;
 use crate::core::WriteError;
 
 /// Why one batch was rejected, in the fields of a Node.js error.
@@ -44,9 +44,17 @@ impl From<&WriteError> for NativeFailure {
                 index: u32::try_from(*index).ok(),
                 ..NativeFailure::error("ERR_INVALID_EVENT", err.to_string())
             },
+            WriteError::InvalidValue { .. } => NativeFailure {
+                kind: "TypeError".to_owned(),
+                ..NativeFailure::error("ERR_INVALID_ARG_VALUE", err.to_string())
+            },
             WriteError::InvalidIndex { path, .. } => NativeFailure {
                 path: Some(path.to_string_lossy().into_owned()),
                 ..NativeFailure::error("ERR_INVALID_INDEX", err.to_string())
+            },
+            WriteError::NotACheckpoint { path, .. } => NativeFailure {
+                path: Some(path.to_string_lossy().into_owned()),
+                ..NativeFailure::error("ERR_NOT_A_CHECKPOINT", err.to_string())
             },
             WriteError::Locked { path } => NativeFailure {
                 path: Some(path.to_string_lossy().into_owned()),

@@ -1,6 +1,7 @@
-//! What the bindings need beyond the class itself: the async task that stores batches
-//! off the main thread, and the failure records the JS side turns into errors.
+//! What the bindings need beyond the class itself: the shared writer and its queue, the
+//! async tasks that work off the main thread, and the failure records JS turns into errors.
 
-pub mod append_task;
+pub mod drain_task;
 pub mod failure;
 pub mod session_tasks;
+pub mod shared_writer;

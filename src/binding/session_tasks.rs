@@ -1,4 +1,4 @@
-//! Checking and repairing a session's files on libuv's thread pool, for `verify` and `repair`.
+//! Reading, checking and repairing a session's files on libuv's thread pool.
 
 use std::path::PathBuf;
 
@@ -6,6 +6,7 @@ use napi::{Env, Task};
 use napi_derive::napi;
 
 use super::failure::NativeFailure;
+use crate::core::reader::read_lines;
 use crate::core::verify::verify;
 use crate::core::{Durability, Writer};
 
@@ -71,6 +72,49 @@ impl Task for RepairSession {
         Ok(match Writer::open(&self.log, &self.index, Durability::Full).repair() {
             Ok(recovery) => NativeRepair { failure: None, changes: recovery.changes() },
             Err(err) => NativeRepair { failure: Some(NativeFailure::from(&err)), changes: Vec::new() },
+        })
+    }
+
+    fn resolve(&mut self, _env: Env, output: Self::Output) -> napi::Result<Self::JsValue> {
+        Ok(output)
+    }
+}
+
+/// Whole event lines read from a log, or the failure that stopped the read.
+#[napi(object)]
+pub struct NativeChunk {
+    pub failure: Option<NativeFailure>,
+    pub text: String,
+    pub next_offset: f64,
+    pub at_end: bool,
+}
+
+/// Reads up to `max_lines` event lines from `offset`.
+pub struct ReadLines {
+    pub log: PathBuf,
+    pub offset: u64,
+    pub max_lines: usize,
+    pub require_checkpoint: bool,
+}
+
+impl Task for ReadLines {
+    type Output = NativeChunk;
+    type JsValue = NativeChunk;
+
+    fn compute(&mut self) -> napi::Result<Self::Output> {
+        Ok(match read_lines(&self.log, self.offset, self.max_lines, self.require_checkpoint) {
+            Ok(chunk) => NativeChunk {
+                failure: None,
+                text: chunk.text,
+                next_offset: chunk.next_offset as f64,
+                at_end: chunk.at_end,
+            },
+            Err(err) => NativeChunk {
+                failure: Some(NativeFailure::from(&err)),
+                text: String::new(),
+                next_offset: 0.0,
+                at_end: true,
+            },
         })
     }
 

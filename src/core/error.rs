@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use super::event::EventError;
 use super::index::IndexError;
+use super::json::JsonError;
 
 /// Why a batch was not stored.
 #[derive(Debug, thiserror::Error)]
@@ -12,12 +13,18 @@ pub enum WriteError {
     /// An event of the batch cannot be stored; `index` is its position in the batch.
     #[error("events[{index}] {source}")]
     InvalidEvent { index: usize, source: EventError },
+    /// A value to record in the index is not JSON.
+    #[error("the value for {field}[{key:?}] is not JSON: {source}")]
+    InvalidValue { field: String, key: String, source: JsonError },
     /// The existing index file cannot be read as an index (recovery sets it aside).
     #[error("the index file '{}' {source}", path.display())]
     InvalidIndex { path: PathBuf, source: IndexError },
     /// Another writer, in this process or another, has the log open.
     #[error("the session log '{}' is open in another writer", path.display())]
     Locked { path: PathBuf },
+    /// A read was asked to start at an offset where no checkpoint line starts.
+    #[error("byte {offset} of '{}' is not the start of a checkpoint line", path.display())]
+    NotACheckpoint { path: PathBuf, offset: u64 },
     /// A file-system call failed.
     #[error("{syscall} '{}': {source}", path.display())]
     Io { syscall: &'static str, path: PathBuf, source: io::Error },

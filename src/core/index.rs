@@ -125,6 +125,31 @@ impl SessionIndex {
         self.root.get("eventCount").map(JsValue::to_number)
     }
 
+    /// Sets `field[key]` (making `field` an object if it is not one); returns the value it replaced.
+    pub fn set_entry(&mut self, field: &str, key: &str, value: JsValue) -> Option<JsValue> {
+        let entries = match self.root.get_mut(field) {
+            Some(JsValue::Object(entries)) => entries,
+            _ => {
+                self.root.insert(field, JsValue::Object(JsObject::default()));
+                match self.root.get_mut(field) {
+                    Some(JsValue::Object(entries)) => entries,
+                    _ => unreachable!("just inserted"),
+                }
+            }
+        };
+        entries.insert_returning(key, value)
+    }
+
+    /// Puts `field[key]` back to `previous` (removing it when there was none).
+    pub fn restore_entry(&mut self, field: &str, key: &str, previous: Option<JsValue>) {
+        if let Some(JsValue::Object(entries)) = self.root.get_mut(field) {
+            match previous {
+                Some(value) => entries.insert(key, value),
+                None => entries.remove(key),
+            }
+        }
+    }
+
     /// How many checkpoints the index lists.
     pub fn checkpoint_count(&self) -> usize {
         self.checkpoint_entries().len()

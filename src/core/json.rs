@@ -124,14 +124,24 @@ impl JsObject {
         self.insert_key(JsString::new(key), value);
     }
 
-    fn insert_key(&mut self, key: JsString, value: JsValue) {
+    /// Sets property `key` as `insert` does; returns the value it replaced.
+    pub fn insert_returning(&mut self, key: &str, value: JsValue) -> Option<JsValue> {
+        self.insert_key(JsString::new(key), value)
+    }
+
+    /// Deletes property `key`, keeping the order of the others.
+    pub fn remove(&mut self, key: &str) {
+        let key = JsString::new(key);
         match key.array_index() {
-            Some(index) => {
-                self.indexed.insert(index, value);
-            }
-            None => {
-                self.named.insert(key, value);
-            }
+            Some(index) => drop(self.indexed.remove(&index)),
+            None => drop(self.named.shift_remove(&key)),
+        }
+    }
+
+    fn insert_key(&mut self, key: JsString, value: JsValue) -> Option<JsValue> {
+        match key.array_index() {
+            Some(index) => self.indexed.insert(index, value),
+            None => self.named.insert(key, value),
         }
     }
 

@@ -8,10 +8,11 @@ pub mod index;
 pub mod index_file;
 pub mod json;
 pub mod log;
+pub mod reader;
 pub mod recovery;
 pub mod verify;
 pub mod writer;
 
 pub use durability::Durability;
 pub use error::WriteError;
-pub use writer::Writer;
+pub use writer::{Change, Writer};

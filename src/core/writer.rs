@@ -8,8 +8,20 @@ use super::error::WriteError;
 use super::event::Event;
 use super::index::SessionIndex;
 use super::index_file;
+use super::json::JsValue;
 use super::log::{aside_path, EventLog, LogEnd, Opened};
 use super::recovery::{self, Mode, Recovery};
+
+/// One change to a session, as callers queue them.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Change {
+    /// A batch of events: JSON lines, each ending in `\n`.
+    Events(String),
+    /// `states[id] = value`, the value as JSON text.
+    State { id: String, value_json: String },
+    /// `receipts[key] = value`, the value as JSON text.
+    Receipt { key: String, value_json: String },
+}
 
 /// Appends batches to one session's log and index. Each batch is stored whole or not at all.
 #[derive(Debug)]
@@ -78,6 +90,34 @@ impl Writer {
         }
         self.index_unsaved = false;
         self.byte_offset = end.offset + bytes.len() as u64;
+        Ok(())
+    }
+
+    /// Applies one change; each is stored whole or not at all.
+    pub fn apply(&mut self, change: &Change) -> Result<(), WriteError> {
+        match change {
+            Change::Events(batch) => self.append_batch(batch),
+            Change::State { id, value_json } => self.record("states", id, value_json),
+            Change::Receipt { key, value_json } => self.record("receipts", key, value_json),
+        }
+    }
+
+    /// Sets `index[field][key]` to the JSON `value_json` and saves the index. After `Err` the
+    /// index file and the index in memory are as before.
+    pub fn record(&mut self, field: &str, key: &str, value_json: &str) -> Result<(), WriteError> {
+        let value = JsValue::parse(value_json).map_err(|source| WriteError::InvalidValue {
+            field: field.to_owned(),
+            key: key.to_owned(),
+            source,
+        })?;
+        self.sync_with_disk()?;
+        let index = self.index.as_mut().expect("synced above");
+        let previous = index.set_entry(field, key, value);
+        if let Err(err) = index_file::replace(&self.index_path, &index.to_json(), self.durability) {
+            index.restore_entry(field, key, previous);
+            return Err(err);
+        }
+        self.index_unsaved = false;
         Ok(())
     }
 
@@ -214,6 +254,23 @@ mod tests {
         let index = read(&s.index);
         assert!(index.contains(&format!("\"byteOffset\": {checkpoint_offset}")), "{index}");
         assert!(index.contains("\"eventCount\": 2"), "{index}");
+    }
+
+    #[test]
+    fn states_and_receipts_are_recorded_with_the_index_and_survive_reopening() {
+        let s = session();
+        let mut writer = Writer::open(&s.log, &s.index, Durability::None);
+        writer.apply(&Change::Events("{\"type\":\"checkpoint\",\"seq\":0,\"stateId\":\"a\"}\n".to_owned())).unwrap();
+        writer.apply(&Change::State { id: "a".to_owned(), value_json: "{\"env\":[1,2]}".to_owned() }).unwrap();
+        writer.apply(&Change::Receipt { key: "r1".to_owned(), value_json: "{\"tokens\":3}".to_owned() }).unwrap();
+        writer.close();
+        let mut reopened = Writer::open(&s.log, &s.index, Durability::None);
+        reopened.append_batch("{\"type\":\"input\",\"seq\":1}\n").unwrap();
+        let index = read(&s.index);
+        assert!(index.contains("\"states\": {\n    \"a\": {\n      \"env\": [\n        1,"), "{index}");
+        assert!(index.contains("\"receipts\": {\n    \"r1\": {\n      \"tokens\": 3"), "{index}");
+        let err = reopened.apply(&Change::State { id: "b".to_owned(), value_json: "{".to_owned() }).unwrap_err();
+        assert!(matches!(err, WriteError::InvalidValue { .. }), "{err}");
     }
 
     #[test]

@@ -1,0 +1,116 @@
+//! One writer shared by the JS thread and libuv's pool, with the queue of changes waiting
+//! for it. Every change, whether a later async drain or a sync call applies it, is applied
+//! in the order it was enqueued.
+
+use std::collections::VecDeque;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Mutex;
+
+use napi_derive::napi;
+
+use super::failure::NativeFailure;
+use crate::core::{Change, Writer};
+
+/// A writer, its queue of changes, and what JS may read without waiting for it.
+pub struct SharedWriter {
+    writer: Mutex<Writer>,
+    queue: Mutex<Queue>,
+    byte_offset: AtomicU64,
+    broken: AtomicBool,
+}
+
+#[derive(Default)]
+struct Queue {
+    next_ticket: i64,
+    changes: VecDeque<(i64, Change)>,
+}
+
+/// How one enqueued change ended: `failure` is absent when it was stored.
+#[napi(object)]
+pub struct NativeOutcome {
+    pub ticket: i64,
+    pub failure: Option<NativeFailure>,
+}
+
+/// A bug caught at the boundary instead of crashing the process.
+#[derive(Debug)]
+pub struct InternalError(pub String);
+
+impl SharedWriter {
+    /// Wraps `writer` for use from the JS thread and the pool.
+    pub fn new(writer: Writer) -> Self {
+        let byte_offset = AtomicU64::new(writer.byte_offset());
+        SharedWriter {
+            writer: Mutex::new(writer),
+            queue: Mutex::new(Queue::default()),
+            byte_offset,
+            broken: AtomicBool::new(false),
+        }
+    }
+
+    /// Queues `change` behind every change enqueued before it; returns its ticket. Never
+    /// waits for a change being stored.
+    pub fn enqueue(&self, change: Change) -> i64 {
+        let mut queue = self.queue.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let ticket = queue.next_ticket;
+        queue.next_ticket += 1;
+        queue.changes.push_back((ticket, change));
+        ticket
+    }
+
+    /// Applies every queued change, in order, until the queue is empty; returns how each ended.
+    pub fn drain(&self) -> Vec<NativeOutcome> {
+        let mut outcomes = Vec::new();
+        loop {
+            let changes: Vec<_> = {
+                let mut queue = self.queue.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                queue.changes.drain(..).collect()
+            };
+            if changes.is_empty() {
+                return outcomes;
+            }
+            for (ticket, change) in changes {
+                let failure = match self.with_writer(|writer| writer.apply(&change)) {
+                    Ok(Ok(())) => None,
+                    Ok(Err(err)) => Some(NativeFailure::from(&err)),
+                    Err(internal) => Some(NativeFailure::from(internal)),
+                };
+                outcomes.push(NativeOutcome { ticket, failure });
+            }
+        }
+    }
+
+    /// The log's length after the last stored batch; never waits for a batch in progress.
+    pub fn byte_offset(&self) -> u64 {
+        self.byte_offset.load(Ordering::Acquire)
+    }
+
+    /// Runs `f` on the writer. A panic inside is reported as an `ERR_INTERNAL` failure, and
+    /// the writer refuses every later call rather than go on from a state it cannot trust.
+    pub fn with_writer<T>(&self, f: impl FnOnce(&mut Writer) -> T) -> Result<T, InternalError> {
+        let broken = || InternalError("the writer stopped after an internal error; open a new one".to_owned());
+        let mut writer = self.writer.lock().map_err(|_| broken())?;
+        if self.broken.load(Ordering::Acquire) {
+            return Err(broken());
+        }
+        match catch_unwind(AssertUnwindSafe(|| f(&mut writer))) {
+            Ok(value) => {
+                self.byte_offset.store(writer.byte_offset(), Ordering::Release);
+                Ok(value)
+            }
+            Err(panic) => {
+                self.broken.store(true, Ordering::Release);
+                Err(InternalError(format!("internal error: {}", panic_message(&panic))))
+            }
+        }
+    }
+}
+
+fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> &str {
+    panic
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("panic")
+}
