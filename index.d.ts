@@ -69,6 +69,20 @@ export declare class IncrementalWriter {
    * written. Overlapping calls are stored in call order.
    */
   appendEvents(events: readonly SessionEvent[], state?: unknown): Promise<void>
+  /**
+   * `appendEvents` for exit paths: stores the batch before returning, after every earlier call
+   * (whose promises then settle). Throws what `appendEvents` would reject with.
+   */
+  appendEventsSync(events: readonly SessionEvent[], state?: unknown): void
+  /** Stores every queued call now, on this thread; their promises then settle. */
+  flushSync(): void
+  /**
+   * Records `states[stateId] = value` in the index (as `JSON.stringify` writes the value), in
+   * order with the other calls; a loader can resume at a checkpoint whose state is recorded.
+   */
+  recordState(stateId: string, value: unknown): Promise<void>
+  /** Records `receipts[receiptKey] = receipt` in the index, in order with the other calls. */
+  recordReceipt(receiptKey: string, receipt: Receipt | unknown): Promise<void>
   /** The log's length in bytes after the last stored call. */
   getByteOffset(): number
   /** A copy of the index as last written, or `null` before the first non-empty call. */
@@ -78,6 +92,60 @@ export declare class IncrementalWriter {
    * with `ERR_WRITER_CLOSED`.
    */
   close(): Promise<void>
+  /** `close` for exit paths: stores every queued call, then closes, before returning. */
+  closeSync(): void
+  /** Reads this session's events: see `SessionReader.events`. */
+  events(options?: ReadOptions): AsyncIterableIterator<SessionEvent>
+  /** Reads this session's events into an array: see `SessionReader.readEvents`. */
+  readEvents(options?: ReadOptions): Promise<SessionEvent[]>
+  /** The index's last checkpoint, or `null`. */
+  latestCheckpoint(): Promise<CheckpointEntry | null>
+  /** The index's last checkpoint whose `seq` is at most `seq`, or `null`. */
+  findCheckpointBefore(seq: number): Promise<CheckpointEntry | null>
+}
+
+/** An LLM call's recorded request and response, as the server keeps them in `receipts`. */
+export interface Receipt {
+  key: string
+  request: unknown
+  response: unknown
+  timestamp: string
+  durationMs: number
+  tokens?: number
+}
+
+/**
+ * Where to start reading. At most one of `fromCheckpoint`, `fromOffset` and `fromSeq`; none
+ * reads from the start of the log.
+ */
+export interface ReadOptions {
+  /** A checkpoint entry of the index, or the `stateId` of one. */
+  fromCheckpoint?: CheckpointEntry | string
+  /** The byte offset of a checkpoint line; anything else rejects with `ERR_NOT_A_CHECKPOINT`. */
+  fromOffset?: number
+  /** Starts at the checkpoint before this seq and yields events from this seq on. */
+  fromSeq?: number
+  /** At most this many events. */
+  limit?: number
+}
+
+/**
+ * Reads a session's events from its log, seeking with the index's offsets: the cost follows
+ * what is read, not the size of the log. Needs no writer and takes no lock.
+ */
+export declare class SessionReader {
+  /** `indexFile` defaults to `<name>.index.json` beside `<name>.jsonl`. */
+  constructor(eventFile: string, indexFile?: string)
+  /** The index as its file holds it now. */
+  index(): Promise<SessionIndex>
+  /** The index's last checkpoint, or `null`. */
+  latestCheckpoint(): Promise<CheckpointEntry | null>
+  /** The index's last checkpoint whose `seq` is at most `seq`, or `null`. */
+  findCheckpointBefore(seq: number): Promise<CheckpointEntry | null>
+  /** The events from the starting point on, whole lines only, as an async iterator. */
+  events(options?: ReadOptions): AsyncIterableIterator<SessionEvent>
+  /** `events(options)` collected into an array. */
+  readEvents(options?: ReadOptions): Promise<SessionEvent[]>
 }
 
 /**

@@ -5,7 +5,7 @@
 use std::collections::VecDeque;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard};
 
 use napi_derive::napi;
 
@@ -52,7 +52,7 @@ impl SharedWriter {
     /// Queues `change` behind every change enqueued before it; returns its ticket. Never
     /// waits for a change being stored.
     pub fn enqueue(&self, change: Change) -> i64 {
-        let mut queue = self.queue.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut queue = self.queue();
         let ticket = queue.next_ticket;
         queue.next_ticket += 1;
         queue.changes.push_back((ticket, change));
@@ -60,18 +60,21 @@ impl SharedWriter {
     }
 
     /// Applies every queued change, in order, until the queue is empty; returns how each ended.
+    /// Holds the writer throughout, so a drain that returns has seen every earlier change
+    /// stored, including those another drain took first.
     pub fn drain(&self) -> Vec<NativeOutcome> {
+        let mut writer = match self.lock() {
+            Ok(writer) => writer,
+            Err(internal) => return self.fail_queued(internal),
+        };
         let mut outcomes = Vec::new();
         loop {
-            let changes: Vec<_> = {
-                let mut queue = self.queue.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-                queue.changes.drain(..).collect()
-            };
+            let changes: Vec<_> = self.queue().changes.drain(..).collect();
             if changes.is_empty() {
                 return outcomes;
             }
             for (ticket, change) in changes {
-                let failure = match self.with_writer(|writer| writer.apply(&change)) {
+                let failure = match self.guarded(&mut writer, |writer| writer.apply(&change)) {
                     Ok(Ok(())) => None,
                     Ok(Err(err)) => Some(NativeFailure::from(&err)),
                     Err(internal) => Some(NativeFailure::from(internal)),
@@ -86,15 +89,19 @@ impl SharedWriter {
         self.byte_offset.load(Ordering::Acquire)
     }
 
+    /// Runs `f` on the writer once no change is being stored; see `guarded`.
+    pub fn with_writer<T>(&self, f: impl FnOnce(&mut Writer) -> T) -> Result<T, InternalError> {
+        let mut writer = self.lock()?;
+        self.guarded(&mut writer, f)
+    }
+
     /// Runs `f` on the writer. A panic inside is reported as an `ERR_INTERNAL` failure, and
     /// the writer refuses every later call rather than go on from a state it cannot trust.
-    pub fn with_writer<T>(&self, f: impl FnOnce(&mut Writer) -> T) -> Result<T, InternalError> {
-        let broken = || InternalError("the writer stopped after an internal error; open a new one".to_owned());
-        let mut writer = self.writer.lock().map_err(|_| broken())?;
+    fn guarded<T>(&self, writer: &mut Writer, f: impl FnOnce(&mut Writer) -> T) -> Result<T, InternalError> {
         if self.broken.load(Ordering::Acquire) {
             return Err(broken());
         }
-        match catch_unwind(AssertUnwindSafe(|| f(&mut writer))) {
+        match catch_unwind(AssertUnwindSafe(|| f(writer))) {
             Ok(value) => {
                 self.byte_offset.store(writer.byte_offset(), Ordering::Release);
                 Ok(value)
@@ -105,6 +112,31 @@ impl SharedWriter {
             }
         }
     }
+
+    fn lock(&self) -> Result<MutexGuard<'_, Writer>, InternalError> {
+        self.writer.lock().map_err(|_| broken())
+    }
+
+    fn queue(&self) -> MutexGuard<'_, Queue> {
+        // The queue is only pushed to and drained; a panic cannot leave it half-changed.
+        self.queue.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Fails every queued change with `internal`.
+    fn fail_queued(&self, internal: InternalError) -> Vec<NativeOutcome> {
+        let changes: Vec<_> = self.queue().changes.drain(..).collect();
+        changes
+            .into_iter()
+            .map(|(ticket, _)| NativeOutcome {
+                ticket,
+                failure: Some(NativeFailure::from(InternalError(internal.0.clone()))),
+            })
+            .collect()
+    }
+}
+
+fn broken() -> InternalError {
+    InternalError("the writer stopped after an internal error; open a new one".to_owned())
 }
 
 fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> &str {
