@@ -2,13 +2,26 @@
 //! the JavaScript object the original module would hold, so that everything in a loaded
 //! index survives every rewrite.
 
-use super::event::{Event, EventKind};
-use super::json::{JsObject, JsString, JsValue, JsonError};
+use std::cell::RefCell;
+use std::collections::HashMap;
 
-/// A session's index and whether it differs from the file it was read from.
-#[derive(Debug, Clone, PartialEq)]
+use super::event::{Event, EventKind};
+use super::json::{append_to_pretty_array, JsObject, JsString, JsValue, JsonError};
+
+/// A session's index, as the JavaScript object the original module would hold.
+#[derive(Debug, Clone)]
 pub struct SessionIndex {
     root: JsObject,
+    /// The written text of each top-level array or object, kept between writes, so that a
+    /// large `states` is not written out anew for every batch and new checkpoints are only
+    /// added to the text of the old ones. A field's text goes when the field changes otherwise.
+    rendered: RefCell<HashMap<JsString, String>>,
+}
+
+impl PartialEq for SessionIndex {
+    fn eq(&self, other: &Self) -> bool {
+        self.root == other.root
+    }
 }
 
 /// Why an index file cannot be used.
@@ -44,22 +57,39 @@ impl SessionIndex {
         root.insert("checkpoints", JsValue::Array(Vec::new()));
         root.insert("states", JsValue::Object(JsObject::default()));
         root.insert("receipts", JsValue::Object(JsObject::default()));
-        SessionIndex { root }
+        SessionIndex::from_root(root)
     }
 
     /// Reads an index file's text; every field it holds, known or not, is kept.
     pub fn parse(text: &str) -> Result<Self, IndexError> {
         match JsValue::parse(text)? {
-            JsValue::Object(ref mut root) => Ok(SessionIndex { root: std::mem::take(root) }),
+            JsValue::Object(ref mut root) => Ok(SessionIndex::from_root(std::mem::take(root))),
             _ => Err(IndexError::NotAnObject),
         }
     }
 
+    fn from_root(root: JsObject) -> Self {
+        SessionIndex { root, rendered: RefCell::default() }
+    }
+
     /// The index as the original module writes it: `JSON.stringify(index, null, 2)`.
     pub fn to_json(&self) -> String {
-        let mut out = String::new();
-        self.root.write_pretty(&mut out, 0);
+        let mut rendered = self.rendered.borrow_mut();
+        let mut out = String::with_capacity(rendered.values().map(String::len).sum::<usize>() + 256);
+        self.root.write_pretty_with(&mut out, 0, |out, key, value| match value {
+            JsValue::Array(_) | JsValue::Object(_) => out.push_str(rendered.entry(key.clone()).or_insert_with(|| {
+                let mut text = String::new();
+                value.write_pretty(&mut text, 1);
+                text
+            })),
+            scalar => scalar.write_pretty(out, 1),
+        });
         out
+    }
+
+    /// Forgets the written text of `field`, which is about to change.
+    fn touch(&self, field: &str) {
+        self.rendered.borrow_mut().remove(&JsString::new(field));
     }
 
     /// The changes `events` make, with each event's line starting at the matching offset.
@@ -90,6 +120,20 @@ impl SessionIndex {
         if let Some(count) = update.next_event_count {
             self.root.insert("eventCount", JsValue::Number(count));
         }
+        if !update.checkpoints.is_empty() && self.checkpoints().is_some() {
+            if let Some(text) = self.rendered.get_mut().get_mut(&JsString::new("checkpoints")) {
+                let items: Vec<String> = update
+                    .checkpoints
+                    .iter()
+                    .map(|entry| {
+                        let mut item = String::new();
+                        entry.write_pretty(&mut item, 2);
+                        item
+                    })
+                    .collect();
+                append_to_pretty_array(text, 1, &items);
+            }
+        }
         if let Some(checkpoints) = self.checkpoints() {
             checkpoints.extend(update.checkpoints.into_iter().map(JsValue::Object));
         }
@@ -98,6 +142,7 @@ impl SessionIndex {
 
     /// Puts the index back as it was before the update that returned `undo`.
     pub fn undo(&mut self, undo: IndexUndo) {
+        self.touch("checkpoints");
         if let Some(checkpoints) = self.checkpoints() {
             checkpoints.truncate(undo.checkpoints_before);
         }
@@ -127,6 +172,7 @@ impl SessionIndex {
 
     /// Sets `field[key]` (making `field` an object if it is not one); returns the value it replaced.
     pub fn set_entry(&mut self, field: &str, key: &str, value: JsValue) -> Option<JsValue> {
+        self.touch(field);
         let entries = match self.root.get_mut(field) {
             Some(JsValue::Object(entries)) => entries,
             _ => {
@@ -142,6 +188,7 @@ impl SessionIndex {
 
     /// Puts `field[key]` back to `previous` (removing it when there was none).
     pub fn restore_entry(&mut self, field: &str, key: &str, previous: Option<JsValue>) {
+        self.touch(field);
         if let Some(JsValue::Object(entries)) = self.root.get_mut(field) {
             match previous {
                 Some(value) => entries.insert(key, value),
@@ -157,6 +204,7 @@ impl SessionIndex {
 
     /// Gives the index a `checkpoints` array if it lacks one (an index another tool wrote).
     pub fn ensure_checkpoints_array(&mut self) {
+        self.touch("checkpoints");
         if self.checkpoints().is_none() {
             self.root.insert("checkpoints", JsValue::Array(Vec::new()));
         }
@@ -164,6 +212,7 @@ impl SessionIndex {
 
     /// Keeps the first `len` checkpoints; returns how many were dropped.
     pub fn truncate_checkpoints(&mut self, len: usize) -> usize {
+        self.touch("checkpoints");
         match self.checkpoints() {
             Some(items) => {
                 let dropped = items.len().saturating_sub(len);
@@ -264,6 +313,34 @@ mod tests {
         assert!(plan(&[r#"{"type":"llm_resp","receiptKey":"k"}"#]));
         assert!(plan(&[r#"{"type":"checkpoint"}"#]));
         assert!(plan(&[r#"{"type":"x","seq":0}"#]));
+    }
+
+    #[test]
+    fn kept_text_follows_every_change() {
+        let text = r#"{"sessionId":"s","eventCount":0,"checkpoints":[{"seq":0}],"states":{"a":[1]},"receipts":{}}"#;
+        let mut index = SessionIndex::parse(text).unwrap();
+        let fresh = |index: &SessionIndex| SessionIndex::parse(&index.to_json()).unwrap().root.clone();
+        let printed = |index: &SessionIndex| {
+            let mut out = String::new();
+            index.root.write_pretty(&mut out, 0);
+            out
+        };
+        assert_eq!(index.to_json(), printed(&index));
+        let undo = apply(
+            &mut index,
+            &events(&[r#"{"type":"checkpoint","seq":1}"#, r#"{"type":"checkpoint","seq":2}"#]),
+            &[9, 30],
+        );
+        assert_eq!(index.to_json(), printed(&index));
+        index.undo(undo);
+        assert_eq!(index.to_json(), printed(&index));
+        let previous = index.set_entry("states", "b", JsValue::Bool(true));
+        assert_eq!(index.to_json(), printed(&index));
+        index.restore_entry("states", "b", previous);
+        assert_eq!(index.to_json(), printed(&index));
+        index.truncate_checkpoints(0);
+        assert_eq!(index.to_json(), printed(&index));
+        assert_eq!(fresh(&index), index.root);
     }
 
     #[test]

@@ -155,10 +155,21 @@ impl JsObject {
     /// Appends `JSON.stringify(object, null, 2)` to `out`, as if the object sat `depth`
     /// levels deep in a larger document.
     pub fn write_pretty(&self, out: &mut String, depth: usize) {
+        self.write_pretty_with(out, depth, |out, _, value| value.write_pretty(out, depth + 1));
+    }
+
+    /// `write_pretty`, with each property's value written by `write_value`, which must write
+    /// what `value.write_pretty(out, depth + 1)` would.
+    pub fn write_pretty_with(
+        &self,
+        out: &mut String,
+        depth: usize,
+        mut write_value: impl FnMut(&mut String, &JsString, &JsValue),
+    ) {
         write_block(out, depth, ('{', '}'), self.iter(), |out, (key, value)| {
             write_quoted(out, &key);
             out.push_str(": ");
-            value.write_pretty(out, depth + 1);
+            write_value(out, &key, value);
         })
     }
 }
@@ -255,6 +266,25 @@ fn write_block<T>(
         push_indent(out, depth);
     }
     out.push(close);
+}
+
+/// Adds `items` (each already written at `depth + 1`) to the end of the array text `array`,
+/// written at `depth`: the text `write_pretty` gives the longer array.
+pub fn append_to_pretty_array(array: &mut String, depth: usize, items: &[String]) {
+    if items.is_empty() {
+        return;
+    }
+    let closing_len = 1 + 2 * depth + 1;
+    let was_empty = array.ends_with("[]");
+    array.truncate(array.len() - if was_empty { 1 } else { closing_len });
+    for (i, item) in items.iter().enumerate() {
+        array.push_str(if was_empty && i == 0 { "\n" } else { ",\n" });
+        push_indent(array, depth + 1);
+        array.push_str(item);
+    }
+    array.push('\n');
+    push_indent(array, depth);
+    array.push(']');
 }
 
 fn push_indent(out: &mut String, depth: usize) {
@@ -617,6 +647,26 @@ mod tests {
         let text = r#"{"a":[],"b":{},"c":[1,{"d":[true,null]}]}"#;
         let expected = "{\n  \"a\": [],\n  \"b\": {},\n  \"c\": [\n    1,\n    {\n      \"d\": [\n        true,\n        null\n      ]\n    }\n  ]\n}";
         assert_eq!(round_trip(text), expected);
+    }
+
+    #[test]
+    fn appending_to_pretty_array_text_matches_printing_the_longer_array() {
+        let item = |n: f64| JsValue::Array(vec![JsValue::Number(n)]);
+        let rendered = |value: &JsValue| {
+            let mut out = String::new();
+            value.write_pretty(&mut out, 2);
+            out
+        };
+        for start in 0..3 {
+            let mut text = String::new();
+            JsValue::Array((0..start).map(|n| item(n as f64)).collect()).write_pretty(&mut text, 1);
+            append_to_pretty_array(&mut text, 1, &[rendered(&item(7.0)), rendered(&item(8.0))]);
+            let mut expected = String::new();
+            let mut items: Vec<JsValue> = (0..start).map(|n| item(n as f64)).collect();
+            items.extend([item(7.0), item(8.0)]);
+            JsValue::Array(items).write_pretty(&mut expected, 1);
+            assert_eq!(text, expected, "starting from {start} items");
+        }
     }
 
     #[test]
