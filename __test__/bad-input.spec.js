@@ -119,15 +119,21 @@ describe('file-system failures', () => {
     const writer = new IncrementalWriter(session.eventFile, session.indexFile)
     await writer.appendEvents([{ type: 'input', seq: 0 }])
     const logBefore = fs.readFileSync(session.eventFile)
-    fs.rmSync(session.indexFile)
-    fs.mkdirSync(session.indexFile)
+    const indexBefore = fs.readFileSync(session.indexFile)
+    // A directory where the index's spare goes makes writing the index fail.
+    const spare = `${session.indexFile}.spare`
+    fs.rmSync(spare, { force: true })
+    fs.mkdirSync(spare)
     await expect(writer.appendEvents([{ type: 'checkpoint', seq: 1 }])).rejects.toMatchObject({
       code: 'EISDIR',
-      syscall: 'rename',
-      path: session.indexFile,
+      syscall: 'open',
+      path: spare,
     })
     expect(fs.readFileSync(session.eventFile)).toEqual(logBefore)
+    expect(fs.readFileSync(session.indexFile)).toEqual(indexBefore)
     expect(writer.getByteOffset()).toBe(logBefore.length)
+    fs.rmdirSync(spare)
+    await writer.close()
     expect(fs.readdirSync(session.dir).sort()).toEqual(['session.index.json', 'session.jsonl'])
   })
 

@@ -46,6 +46,7 @@ async function main() {
     await Promise.all(saves)
   }
 
+  await Promise.all([...writers.values()].map((writer) => writer.close()))
   const alice = writers.get('alice')
   const logFile = path.join(dir, 'sessions', 'alice.jsonl')
   const log = fs.readFileSync(logFile)

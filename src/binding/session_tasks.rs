@@ -69,7 +69,10 @@ impl Task for RepairSession {
     type JsValue = NativeRepair;
 
     fn compute(&mut self) -> napi::Result<Self::Output> {
-        Ok(match Writer::open(&self.log, &self.index, Durability::Full).repair() {
+        let mut writer = Writer::open(&self.log, &self.index, Durability::Full);
+        let repaired = writer.repair();
+        writer.close();
+        Ok(match repaired {
             Ok(recovery) => NativeRepair { failure: None, changes: recovery.changes() },
             Err(err) => NativeRepair { failure: Some(NativeFailure::from(&err)), changes: Vec::new() },
         })

@@ -7,7 +7,7 @@ use super::durability::Durability;
 use super::error::WriteError;
 use super::event::Event;
 use super::index::SessionIndex;
-use super::index_file;
+use super::index_file::IndexFile;
 use super::json::JsValue;
 use super::log::{aside_path, EventLog, LogEnd, Opened};
 use super::recovery::{self, Mode, Recovery};
@@ -27,8 +27,7 @@ pub enum Change {
 #[derive(Debug)]
 pub struct Writer {
     log: EventLog,
-    index_path: PathBuf,
-    durability: Durability,
+    index_file: IndexFile,
     /// The index as of `byte_offset`; loaded and checked against the log on the first batch.
     index: Option<SessionIndex>,
     /// Whether the index in memory has changes its file does not have yet.
@@ -42,7 +41,8 @@ impl Writer {
     pub fn open(event_path: impl Into<PathBuf>, index_path: impl Into<PathBuf>, durability: Durability) -> Self {
         let log = EventLog::new(event_path, durability);
         let byte_offset = log.len_on_disk();
-        Writer { log, index_path: index_path.into(), durability, index: None, index_unsaved: false, byte_offset }
+        let index_file = IndexFile::new(index_path, durability);
+        Writer { log, index_file, index: None, index_unsaved: false, byte_offset }
     }
 
     /// Where the log ended after the last batch this writer stored (at first, its length on disk).
@@ -82,7 +82,7 @@ impl Writer {
         self.log.append(end, bytes.as_bytes())?;
         let undo = index.apply(update);
         if rewrite_index {
-            if let Err(err) = index_file::replace(&self.index_path, &index.to_json(), self.durability) {
+            if let Err(err) = self.index_file.replace(&index.to_json()) {
                 index.undo(undo);
                 self.log.rollback(end);
                 return Err(err);
@@ -113,7 +113,7 @@ impl Writer {
         self.sync_with_disk()?;
         let index = self.index.as_mut().expect("synced above");
         let previous = index.set_entry(field, key, value);
-        if let Err(err) = index_file::replace(&self.index_path, &index.to_json(), self.durability) {
+        if let Err(err) = self.index_file.replace(&index.to_json()) {
             index.restore_entry(field, key, previous);
             return Err(err);
         }
@@ -130,16 +130,17 @@ impl Writer {
         let recovery = self.recover()?;
         if self.index_unsaved {
             let index = self.index.as_ref().expect("recovered above");
-            index_file::replace(&self.index_path, &index.to_json(), self.durability)?;
+            self.index_file.replace(&index.to_json())?;
             self.index_unsaved = false;
         }
         Ok(recovery)
     }
 
-    /// Lets the session go: the log is closed and its lock released. A later batch opens it again.
+    /// Lets the session go: the log is closed, its lock released and the index's spare removed.
+    /// The index stays readable; a later batch opens the log again and checks it anew.
     pub fn close(&mut self) {
         self.log.close();
-        self.index = None;
+        self.index_file.remove_spare();
     }
 
     /// Opens the log and brings the index in line with it: on first opening (or when the log
@@ -191,12 +192,12 @@ impl Writer {
     /// The index file's content; an unreadable file is moved aside and `None` returned with
     /// where it went.
     fn load_index(&self) -> Result<(Option<SessionIndex>, Option<PathBuf>), WriteError> {
-        match index_file::read(&self.index_path) {
+        let path = self.index_file.path();
+        match self.index_file.read() {
             Ok(index) => Ok((index, None)),
             Err(WriteError::InvalidIndex { .. }) => {
-                let aside = aside_path(&self.index_path, "corrupt");
-                std::fs::rename(&self.index_path, &aside)
-                    .map_err(|err| WriteError::io("rename", &self.index_path, err))?;
+                let aside = aside_path(path, "corrupt");
+                std::fs::rename(path, &aside).map_err(|err| WriteError::io("rename", path, err))?;
                 Ok((None, Some(aside)))
             }
             Err(err) => Err(err),
@@ -407,13 +408,15 @@ mod tests {
         writer.append_batch("{\"type\":\"input\",\"seq\":0}\n").unwrap();
         let log_before = read(&s.log);
         let index_before = read(&s.index);
-        // A directory in the index's place makes the rename fail.
-        fs::remove_file(&s.index).unwrap();
-        fs::create_dir(&s.index).unwrap();
+        // A directory in the spare's place makes the index write fail.
+        let spare = s.index.with_file_name("s1.index.json.spare");
+        fs::remove_file(&spare).ok();
+        fs::create_dir(&spare).unwrap();
         let err = writer.append_batch("{\"type\":\"checkpoint\",\"seq\":1}\n").unwrap_err();
-        assert!(matches!(err, WriteError::Io { syscall: "rename", .. }), "{err}");
+        assert!(matches!(err, WriteError::Io { syscall: "open", .. }), "{err}");
         assert_eq!(read(&s.log), log_before);
-        fs::remove_dir(&s.index).unwrap();
+        assert_eq!(read(&s.index), index_before);
+        fs::remove_dir(&spare).unwrap();
         writer.append_batch("{\"type\":\"input\",\"seq\":1}\n").unwrap();
         assert!(read(&s.index).contains("\"eventCount\": 2"));
         assert_ne!(read(&s.index), index_before);
