@@ -22,10 +22,10 @@ export declare class NativeWriter {
   enqueueState(stateId: string, valueJson: string): number
   /** Queues `receipts[key] = value` (`valueJson`: the value's JSON); returns its ticket. */
   enqueueReceipt(key: string, valueJson: string): number
-  /** Stores every queued change in order, off the main thread; resolves to how each ended. */
-  drain(): Promise<Array<NativeOutcome>>
+  /** Stores every queued change in order, off the main thread; resolves to what was done. */
+  drain(): Promise<NativeDrain>
   /** Stores every queued change in order, on this thread (waiting for a drain in progress). */
-  drainSync(): Array<NativeOutcome>
+  drainSync(): NativeDrain
   /** The log's length in bytes after the last stored batch. */
   byteOffset(): number
   /** The index as pretty-printed JSON, or `null` before the first non-empty batch. */
@@ -40,6 +40,15 @@ export interface NativeChunk {
   text: string
   nextOffset: number
   atEnd: boolean
+}
+
+/**
+ * What a drain did: every change with a ticket up to `doneThrough` was applied, and stored
+ * unless listed in `failures`. `doneThrough` is -1 when the queue was empty.
+ */
+export interface NativeDrain {
+  doneThrough: number
+  failures: Array<NativeOutcome>
 }
 
 /** Why one batch was rejected, in the fields of a Node.js error. */
@@ -57,10 +66,10 @@ export interface NativeFailure {
   path?: string
 }
 
-/** How one enqueued change ended: `failure` is absent when it was stored. */
+/** A change that failed, by its ticket. */
 export interface NativeOutcome {
   ticket: number
-  failure?: NativeFailure
+  failure: NativeFailure
 }
 
 /** What `repair` changed, in words, or the failure that stopped it. */

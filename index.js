@@ -171,37 +171,34 @@ class IncrementalWriter {
   async #drain() {
     this.#draining = true
     while (this.#waiting.size > 0) {
-      let outcomes
+      let drained
       try {
-        outcomes = await this.#native.drain()
+        drained = await this.#native.drain()
       } catch (err) {
         const failure = toCallerError({ kind: 'Error', code: 'ERR_INTERNAL', message: String(err && err.message) })
         for (const { reject } of this.#waiting.values()) reject(failure)
         this.#waiting.clear()
         break
       }
-      this.#settle(outcomes)
+      this.#settle(drained)
     }
     this.#draining = false
     for (const resolve of this.#idleWaiters.splice(0)) resolve()
   }
 
-  /** Settles the calls the outcomes are for; returns the error of `ownTicket`'s, if it failed. */
-  #settle(outcomes, ownTicket) {
-    let own = null
-    for (const { ticket, failure } of outcomes) {
-      const error = failure ? toCallerError(failure) : null
-      if (ticket === ownTicket) {
-        own = error
-        continue
-      }
-      const waiter = this.#waiting.get(ticket)
-      if (!waiter) continue
+  /**
+   * Settles every waiting call the drain got through (tickets are handed out in order);
+   * returns the error of `ownTicket`'s change, if it failed.
+   */
+  #settle({ doneThrough, failures }, ownTicket) {
+    const failed = new Map(failures.map(({ ticket, failure }) => [ticket, toCallerError(failure)]))
+    for (const [ticket, { resolve, reject }] of this.#waiting) {
+      if (ticket > doneThrough) break
       this.#waiting.delete(ticket)
-      if (error) waiter.reject(error)
-      else waiter.resolve()
+      if (failed.has(ticket)) reject(failed.get(ticket))
+      else resolve()
     }
-    return own
+    return failed.get(ownTicket) || null
   }
 }
 

@@ -14,7 +14,7 @@ use napi_derive::napi;
 
 use binding::drain_task::DrainQueue;
 use binding::session_tasks::{ReadLines, RepairSession, VerifySession};
-use binding::shared_writer::{InternalError, NativeOutcome, SharedWriter};
+use binding::shared_writer::{InternalError, NativeDrain, SharedWriter};
 use core::Change;
 
 /// One session's log and index, with the queue of changes waiting to be stored.
@@ -56,15 +56,15 @@ impl NativeWriter {
         self.shared.enqueue(Change::Receipt { key, value_json })
     }
 
-    /// Stores every queued change in order, off the main thread; resolves to how each ended.
-    #[napi(ts_return_type = "Promise<Array<NativeOutcome>>")]
+    /// Stores every queued change in order, off the main thread; resolves to what was done.
+    #[napi(ts_return_type = "Promise<NativeDrain>")]
     pub fn drain(&self) -> AsyncTask<DrainQueue> {
         AsyncTask::new(DrainQueue { shared: Arc::clone(&self.shared) })
     }
 
     /// Stores every queued change in order, on this thread (waiting for a drain in progress).
     #[napi]
-    pub fn drain_sync(&self) -> Vec<NativeOutcome> {
+    pub fn drain_sync(&self) -> NativeDrain {
         self.shared.drain()
     }
 

@@ -4,22 +4,22 @@ use std::sync::Arc;
 
 use napi::{Env, Task};
 
-use super::shared_writer::{NativeOutcome, SharedWriter};
+use super::shared_writer::{NativeDrain, SharedWriter};
 
-/// Drains the writer's queue off the main thread; resolves to how each change ended.
+/// Drains the writer's queue off the main thread; resolves to what was done.
 pub struct DrainQueue {
     pub shared: Arc<SharedWriter>,
 }
 
 impl Task for DrainQueue {
-    type Output = Vec<NativeOutcome>;
-    type JsValue = Vec<NativeOutcome>;
+    type Output = NativeDrain;
+    type JsValue = NativeDrain;
 
     fn compute(&mut self) -> napi::Result<Self::Output> {
         Ok(self.shared.drain())
     }
 
-    fn resolve(&mut self, _env: Env, outcomes: Self::Output) -> napi::Result<Self::JsValue> {
-        Ok(outcomes)
+    fn resolve(&mut self, _env: Env, drained: Self::Output) -> napi::Result<Self::JsValue> {
+        Ok(drained)
     }
 }

@@ -26,11 +26,19 @@ struct Queue {
     changes: VecDeque<(i64, Change)>,
 }
 
-/// How one enqueued change ended: `failure` is absent when it was stored.
+/// A change that failed, by its ticket.
 #[napi(object)]
 pub struct NativeOutcome {
     pub ticket: i64,
-    pub failure: Option<NativeFailure>,
+    pub failure: NativeFailure,
+}
+
+/// What a drain did: every change with a ticket up to `doneThrough` was applied, and stored
+/// unless listed in `failures`. `doneThrough` is -1 when the queue was empty.
+#[napi(object)]
+pub struct NativeDrain {
+    pub done_through: i64,
+    pub failures: Vec<NativeOutcome>,
 }
 
 /// A bug caught at the boundary instead of crashing the process.
@@ -62,16 +70,16 @@ impl SharedWriter {
     /// Applies every queued change, in order, until the queue is empty; returns how each ended.
     /// Holds the writer throughout, so a drain that returns has seen every earlier change
     /// stored, including those another drain took first.
-    pub fn drain(&self) -> Vec<NativeOutcome> {
+    pub fn drain(&self) -> NativeDrain {
         let mut writer = match self.lock() {
             Ok(writer) => writer,
             Err(internal) => return self.fail_queued(internal),
         };
-        let mut outcomes = Vec::new();
+        let mut drained = NativeDrain { done_through: -1, failures: Vec::new() };
         loop {
             let changes: Vec<_> = self.queue().changes.drain(..).collect();
             if changes.is_empty() {
-                return outcomes;
+                return drained;
             }
             for (ticket, change) in changes {
                 let failure = match self.guarded(&mut writer, |writer| writer.apply(&change)) {
@@ -79,7 +87,10 @@ impl SharedWriter {
                     Ok(Err(err)) => Some(NativeFailure::from(&err)),
                     Err(internal) => Some(NativeFailure::from(internal)),
                 };
-                outcomes.push(NativeOutcome { ticket, failure });
+                if let Some(failure) = failure {
+                    drained.failures.push(NativeOutcome { ticket, failure });
+                }
+                drained.done_through = ticket;
             }
         }
     }
@@ -123,15 +134,17 @@ impl SharedWriter {
     }
 
     /// Fails every queued change with `internal`.
-    fn fail_queued(&self, internal: InternalError) -> Vec<NativeOutcome> {
+    fn fail_queued(&self, internal: InternalError) -> NativeDrain {
         let changes: Vec<_> = self.queue().changes.drain(..).collect();
-        changes
+        let done_through = changes.last().map_or(-1, |(ticket, _)| *ticket);
+        let failures = changes
             .into_iter()
             .map(|(ticket, _)| NativeOutcome {
                 ticket,
-                failure: Some(NativeFailure::from(InternalError(internal.0.clone()))),
+                failure: NativeFailure::from(InternalError(internal.0.clone())),
             })
-            .collect()
+            .collect();
+        NativeDrain { done_through, failures }
     }
 }
 
