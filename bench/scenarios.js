@@ -9,7 +9,7 @@ const SCENARIOS = {
   cp10k: { title: '1 event per call, index with 10,000 checkpoints × 300', sessions: 1, eventsPerCall: 1, rounds: 300, seedCheckpoints: 10000 },
   cp100k: { title: '1 event per call, index with 100,000 checkpoints × 30', sessions: 1, eventsPerCall: 1, rounds: 30, seedCheckpoints: 100000 },
   many: { title: '20 sessions saved together with Promise.all, 5 events each × 200', sessions: 20, eventsPerCall: 5, rounds: 200 },
-  million: { title: '1,000,000 events (100,000 checkpoints), 1,000 per call', sessions: 1, eventsPerCall: 1000, rounds: 1000, writers: ['addon', 'careful'] },
+  million: { title: '1,000,000 events (100,000 checkpoints), 1,000 per call', sessions: 1, eventsPerCall: 1000, rounds: 1000, writers: ['addon'] },
 }
 
 /** The server's kinds of event, about 110 bytes each; every tenth a checkpoint. */
