@@ -28,7 +28,7 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
 function runOnce(writer, scenario) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'iw-bench-'))
   try {
-    const out = execFileSync(process.execPath, [path.join(__dirname, 'scenario.js'), writer, scenario, dir], { encoding: 'utf8' })
+    const out = execFileSync(process.execPath, ['--expose-gc', path.join(__dirname, 'scenario.js'), writer, scenario, dir], { encoding: 'utf8' })
     return JSON.parse(out.trim().split('\n').pop())
   } finally {
     fs.rmSync(dir, { recursive: true, force: true })
