@@ -90,10 +90,10 @@ export interface NativeVerification {
  * Reads up to `maxLines` event lines of a log from byte `offset`; with `requireCheckpoint`,
  * fails unless `offset` starts a checkpoint line.
  */
-export declare function readLogLines(eventFile: string, offset: number, maxLines: number, requireCheckpoint: boolean): Promise<unknown>
+export declare function readLogLines(eventFile: string, offset: number, maxLines: number, requireCheckpoint: boolean): Promise<NativeChunk>
 
 /** Repairs a session's log and index as opening it does, and lists what changed. */
-export declare function repairSession(eventFile: string, indexFile: string): Promise<unknown>
+export declare function repairSession(eventFile: string, indexFile: string): Promise<NativeRepair>
 
 /** Lists what is wrong with a session's log and index, changing nothing. */
-export declare function verifySession(eventFile: string, indexFile: string): Promise<unknown>
+export declare function verifySession(eventFile: string, indexFile: string): Promise<NativeVerification>

@@ -12,8 +12,8 @@ use std::sync::Arc;
 use napi::bindgen_prelude::AsyncTask;
 use napi_derive::napi;
 
-use binding::drain_task::DrainQueue;
-use binding::session_tasks::{ReadLines, RepairSession, VerifySession};
+use binding::off_thread::OffThread;
+use binding::session_tasks::{NativeChunk, NativeRepair, NativeVerification};
 use binding::shared_writer::{InternalError, NativeDrain, SharedWriter};
 use core::Change;
 
@@ -58,8 +58,9 @@ impl NativeWriter {
 
     /// Stores every queued change in order, off the main thread; resolves to what was done.
     #[napi(ts_return_type = "Promise<NativeDrain>")]
-    pub fn drain(&self) -> AsyncTask<DrainQueue> {
-        AsyncTask::new(DrainQueue { shared: Arc::clone(&self.shared) })
+    pub fn drain(&self) -> AsyncTask<OffThread<NativeDrain>> {
+        let shared = Arc::clone(&self.shared);
+        AsyncTask::new(OffThread::new(move || shared.drain()))
     }
 
     /// Stores every queued change in order, on this thread (waiting for a drain in progress).
@@ -90,30 +91,36 @@ impl NativeWriter {
 }
 
 /// Lists what is wrong with a session's log and index, changing nothing.
-#[napi]
-pub fn verify_session(event_file: String, index_file: String) -> AsyncTask<VerifySession> {
-    AsyncTask::new(VerifySession { log: event_file.into(), index: index_file.into() })
+#[napi(ts_return_type = "Promise<NativeVerification>")]
+pub fn verify_session(event_file: String, index_file: String) -> AsyncTask<OffThread<NativeVerification>> {
+    AsyncTask::new(OffThread::new(move || {
+        binding::session_tasks::verify_session(event_file.as_ref(), index_file.as_ref())
+    }))
 }
 
 /// Repairs a session's log and index as opening it does, and lists what changed.
-#[napi]
-pub fn repair_session(event_file: String, index_file: String) -> AsyncTask<RepairSession> {
-    AsyncTask::new(RepairSession { log: event_file.into(), index: index_file.into() })
+#[napi(ts_return_type = "Promise<NativeRepair>")]
+pub fn repair_session(event_file: String, index_file: String) -> AsyncTask<OffThread<NativeRepair>> {
+    AsyncTask::new(OffThread::new(move || {
+        binding::session_tasks::repair_session(event_file.as_ref(), index_file.as_ref())
+    }))
 }
 
 /// Reads up to `maxLines` event lines of a log from byte `offset`; with `requireCheckpoint`,
 /// fails unless `offset` starts a checkpoint line.
-#[napi]
+#[napi(ts_return_type = "Promise<NativeChunk>")]
 pub fn read_log_lines(
     event_file: String,
     offset: f64,
     max_lines: u32,
     require_checkpoint: bool,
-) -> AsyncTask<ReadLines> {
-    AsyncTask::new(ReadLines {
-        log: event_file.into(),
-        offset: offset as u64,
-        max_lines: max_lines as usize,
-        require_checkpoint,
-    })
+) -> AsyncTask<OffThread<NativeChunk>> {
+    AsyncTask::new(OffThread::new(move || {
+        binding::session_tasks::read_log_lines(
+            event_file.as_ref(),
+            offset as u64,
+            max_lines as usize,
+            require_checkpoint,
+        )
+    }))
 }
