@@ -76,11 +76,11 @@ impl EventLog {
 
     /// Makes sure the log is open and locked, creating it if it does not exist. A log removed
     /// or replaced behind the writer's back is opened anew. Fails with `Locked` when another
-    /// writer, in this process or another, holds the log.
-    pub fn open(&mut self) -> Result<Opened, WriteError> {
+    /// writer, in this process or another, holds the log. Also says the log's length.
+    pub fn open(&mut self) -> Result<(Opened, u64), WriteError> {
         if let Some(file) = &self.file {
-            if self.still_at_path(file)? {
-                return Ok(Opened::Same);
+            if let Some(len) = self.len_if_still_at_path(file)? {
+                return Ok((Opened::Same, len));
             }
             self.file = None;
         }
@@ -106,7 +106,7 @@ impl EventLog {
             Err(TryLockError::Error(err)) => return Err(self.io("flock", err)),
         }
         self.file = Some(file);
-        Ok(opened)
+        Ok((opened, self.len()?))
     }
 
     /// Lets the log go: closes the file and releases its lock.
@@ -177,15 +177,15 @@ impl EventLog {
         WriteError::io(syscall, &self.path, err)
     }
 
-    /// Whether `file` is still the file at the log's path.
-    fn still_at_path(&self, file: &File) -> Result<bool, WriteError> {
+    /// The length of `file` if it is still the file at the log's path, `None` if not.
+    fn len_if_still_at_path(&self, file: &File) -> Result<Option<u64>, WriteError> {
         let at_path = match fs::metadata(&self.path) {
             Ok(metadata) => metadata,
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(err) => return Err(self.io("stat", err)),
         };
         let open = file.metadata().map_err(|err| self.io("fstat", err))?;
-        Ok(open.dev() == at_path.dev() && open.ino() == at_path.ino())
+        Ok((open.dev() == at_path.dev() && open.ino() == at_path.ino()).then_some(open.len()))
     }
 }
 
@@ -234,11 +234,11 @@ mod tests {
         let path = dir.path().join("s.jsonl");
         let mut first = EventLog::new(&path, Durability::None);
         let mut second = EventLog::new(&path, Durability::None);
-        assert_eq!(first.open().unwrap(), Opened::Created);
+        assert_eq!(first.open().unwrap().0, Opened::Created);
         assert!(matches!(second.open(), Err(WriteError::Locked { .. })));
         assert!(path.exists(), "the refused open must not remove the first writer's log");
         first.close();
-        assert_eq!(second.open().unwrap(), Opened::Existing);
+        assert_eq!(second.open().unwrap().0, Opened::Existing);
     }
 
     #[test]

@@ -147,8 +147,7 @@ impl Writer {
     /// was replaced) the whole recovery runs; afterwards only lines appended behind the
     /// writer's back are indexed. After an error, the next call starts over from the files.
     fn sync_with_disk(&mut self) -> Result<Opened, WriteError> {
-        let result = self.log.open().and_then(|opened| {
-            let len = self.log.len()?;
+        let result = self.log.open().and_then(|(opened, len)| {
             match (opened, self.index.as_mut()) {
                 (Opened::Same, Some(_)) if len == self.byte_offset => {}
                 (Opened::Same, Some(index)) if len > self.byte_offset => {
