@@ -5,10 +5,8 @@
 //! objects list integer-like keys first in ascending order, and numbers are doubles
 //! printed the ECMAScript way (`1e+21`, `-0` as `0`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
-
-use indexmap::IndexMap;
 
 /// Bytes of stack kept free before a nested value is parsed or printed; below it the stack grows.
 const STACK_RED_ZONE: usize = 64 * 1024;
@@ -45,10 +43,25 @@ pub struct JsString(String);
 
 /// A JavaScript object's own properties in the order `Object.keys` gives them:
 /// array-index keys ascending, then every other key in insertion order.
-#[derive(Debug, Clone, Default, PartialEq)]
+///
+/// Small objects (an index holds a great many: one per checkpoint) keep their named keys in
+/// a plain list; a lookup table is added once an object has more than `LOOKUP_FROM` of them.
+#[derive(Debug, Clone, Default)]
 pub struct JsObject {
     indexed: BTreeMap<u32, JsValue>,
-    named: IndexMap<JsString, JsValue>,
+    named: Vec<(JsString, JsValue)>,
+    /// Boxed so that the many objects without one stay a pointer smaller.
+    #[allow(clippy::box_collection)]
+    positions: Option<Box<HashMap<JsString, usize>>>,
+}
+
+/// How many named keys an object has before it keeps a lookup table for them.
+const LOOKUP_FROM: usize = 16;
+
+impl PartialEq for JsObject {
+    fn eq(&self, other: &Self) -> bool {
+        self.indexed == other.indexed && self.named == other.named
+    }
 }
 
 /// Why a text is not JSON that `JSON.parse` accepts.
@@ -107,7 +120,7 @@ impl JsObject {
         let key = JsString::new(key);
         match key.array_index() {
             Some(index) => self.indexed.get_mut(&index),
-            None => self.named.get_mut(&key),
+            None => self.position(&key).map(|at| &mut self.named[at].1),
         }
     }
 
@@ -115,7 +128,25 @@ impl JsObject {
     pub fn get_key(&self, key: &JsString) -> Option<&JsValue> {
         match key.array_index() {
             Some(index) => self.indexed.get(&index),
-            None => self.named.get(key),
+            None => self.position(key).map(|at| &self.named[at].1),
+        }
+    }
+
+    /// Where the named key `key` sits in `named`.
+    fn position(&self, key: &JsString) -> Option<usize> {
+        match &self.positions {
+            Some(positions) => positions.get(key).copied(),
+            None => self.named.iter().position(|(named, _)| named == key),
+        }
+    }
+
+    /// Builds the lookup table once the object is large enough to need one.
+    fn index_positions(&mut self) {
+        if self.named.len() > LOOKUP_FROM {
+            let positions = self.named.iter().enumerate().map(|(at, (key, _))| (key.clone(), at)).collect();
+            self.positions = Some(Box::new(positions));
+        } else {
+            self.positions = None;
         }
     }
 
@@ -134,15 +165,31 @@ impl JsObject {
         let key = JsString::new(key);
         match key.array_index() {
             Some(index) => drop(self.indexed.remove(&index)),
-            None => drop(self.named.shift_remove(&key)),
+            None => {
+                if let Some(at) = self.position(&key) {
+                    self.named.remove(at);
+                    self.index_positions();
+                }
+            }
         }
     }
 
     fn insert_key(&mut self, key: JsString, value: JsValue) -> Option<JsValue> {
-        match key.array_index() {
-            Some(index) => self.indexed.insert(index, value),
-            None => self.named.insert(key, value),
+        if let Some(index) = key.array_index() {
+            return self.indexed.insert(index, value);
         }
+        if let Some(at) = self.position(&key) {
+            return Some(std::mem::replace(&mut self.named[at].1, value));
+        }
+        self.named.push((key, value));
+        match &mut self.positions {
+            Some(positions) => {
+                positions.insert(self.named[self.named.len() - 1].0.clone(), self.named.len() - 1);
+            }
+            None if self.named.len() > LOOKUP_FROM => self.index_positions(),
+            None => {}
+        }
+        None
     }
 
     /// The properties in JavaScript's enumeration order.
@@ -221,7 +268,7 @@ impl JsValue {
             JsValue::Array(items) => pending.append(items),
             JsValue::Object(object) => {
                 pending.extend(std::mem::take(&mut object.indexed).into_values());
-                pending.extend(std::mem::take(&mut object.named).into_values());
+                pending.extend(std::mem::take(&mut object.named).into_iter().map(|(_, value)| value));
             }
             _ => {}
         }
@@ -640,6 +687,24 @@ mod tests {
         let text = r#"{"b":1,"10":2,"a":3,"2":4,"b":5,"4294967295":6,"01":7}"#;
         let expected = "{\n  \"2\": 4,\n  \"10\": 2,\n  \"b\": 5,\n  \"a\": 3,\n  \"4294967295\": 6,\n  \"01\": 7\n}";
         assert_eq!(round_trip(text), expected);
+    }
+
+    #[test]
+    fn large_objects_find_replace_and_remove_keys_as_small_ones_do() {
+        let keys: Vec<String> = (0..40).map(|n| format!("k{n}")).collect();
+        let mut object = JsObject::default();
+        for (n, key) in keys.iter().enumerate() {
+            object.insert(key, JsValue::Number(n as f64));
+        }
+        assert_eq!(object.insert_returning("k3", JsValue::Null), Some(JsValue::Number(3.0)));
+        object.remove("k0");
+        object.insert("k0", JsValue::Bool(true));
+        assert_eq!(object.get("k3"), Some(&JsValue::Null));
+        assert_eq!(object.get("k39"), Some(&JsValue::Number(39.0)));
+        let order: Vec<String> = object.iter().map(|(key, _)| key.escaped().to_owned()).collect();
+        assert_eq!(order.first().map(String::as_str), Some("k1"));
+        assert_eq!(order.last().map(String::as_str), Some("k0"));
+        assert_eq!(order.len(), 40);
     }
 
     #[test]
