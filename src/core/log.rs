@@ -152,7 +152,7 @@ impl EventLog {
     /// Cuts the log back to `offset`; the bytes cut off are first kept in a new file
     /// beside the log, whose path is returned.
     pub fn cut_tail(&mut self, offset: u64) -> Result<PathBuf, WriteError> {
-        let aside = self.aside_path("torn");
+        let aside = aside_path(&self.path, "torn");
         let mut tail = Vec::new();
         self.reader_at(offset)?.read_to_end(&mut tail).map_err(|err| self.io("read", err))?;
         let mut kept =
@@ -162,11 +162,6 @@ impl EventLog {
         file.set_len(offset).map_err(|err| self.io("ftruncate", err))?;
         self.durability.sync_log(file).map_err(|err| self.io("fdatasync", err))?;
         Ok(aside)
-    }
-
-    /// A path beside the log for bytes kept aside: `<log>.<what>-<milliseconds>`.
-    fn aside_path(&self, what: &str) -> PathBuf {
-        aside_path(&self.path, what)
     }
 
     fn file(&self) -> &File {

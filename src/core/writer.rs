@@ -127,6 +127,7 @@ impl Writer {
         require_file(self.log.path())?;
         self.log.close();
         self.index = None;
+        self.log.open()?;
         let recovery = self.recover()?;
         if self.index_unsaved {
             let index = self.index.as_ref().expect("recovered above");
@@ -167,9 +168,9 @@ impl Writer {
         result
     }
 
-    /// Loads the index (setting aside one that cannot be read) and reconciles it with the log.
+    /// Loads the index (setting aside one that cannot be read) and reconciles it with the log,
+    /// which must be open.
     fn recover(&mut self) -> Result<Recovery, WriteError> {
-        self.log.open()?;
         let (loaded, index_kept_at) = match self.index.take() {
             Some(index) => (Some(index), None),
             None => self.load_index()?,
