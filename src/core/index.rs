@@ -6,16 +6,18 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 
 use super::event::{Event, EventKind};
-use super::json::{append_to_pretty_array, JsObject, JsString, JsValue, JsonError};
+use super::json::{append_to_pretty_array, pretty_array_pieces, JsObject, JsString, JsValue, JsonError};
+use super::pieces::{self, Piece, PieceRef};
 
 /// A session's index, as the JavaScript object the original module would hold.
 #[derive(Debug, Clone)]
 pub struct SessionIndex {
     root: JsObject,
-    /// The written text of each top-level array or object, kept between writes, so that a
-    /// large `states` is not written out anew for every batch and new checkpoints are only
-    /// added to the text of the old ones. A field's text goes when the field changes otherwise.
-    rendered: RefCell<HashMap<JsString, String>>,
+    /// The written text of each top-level array or object, kept between writes as pieces, so
+    /// that a large `states` is not written out anew for every batch, new checkpoints are only
+    /// added to the text of the old ones, and the file is patched where the text changed.
+    /// A field's text goes when the field changes otherwise.
+    rendered: RefCell<HashMap<JsString, Vec<Piece>>>,
 }
 
 impl PartialEq for SessionIndex {
@@ -74,17 +76,43 @@ impl SessionIndex {
 
     /// The index as the original module writes it: `JSON.stringify(index, null, 2)`.
     pub fn to_json(&self) -> String {
+        self.with_text(pieces::concat)
+    }
+
+    /// Calls `use_text` with the pieces of `to_json()`'s text. Pieces kept from earlier calls
+    /// keep their identity; the text between them (field names and scalars) is new each time.
+    pub fn with_text<R>(&self, use_text: impl FnOnce(&[PieceRef<'_>]) -> R) -> R {
+        enum Part {
+            Text(String),
+            Field(JsString),
+        }
         let mut rendered = self.rendered.borrow_mut();
-        let mut out = String::with_capacity(rendered.values().map(String::len).sum::<usize>() + 256);
-        self.root.write_pretty_with(&mut out, 0, |out, key, value| match value {
-            JsValue::Array(_) | JsValue::Object(_) => out.push_str(rendered.entry(key.clone()).or_insert_with(|| {
-                let mut text = String::new();
-                value.write_pretty(&mut text, 1);
-                text
-            })),
-            scalar => scalar.write_pretty(out, 1),
+        let mut parts = Vec::new();
+        let mut text = String::new();
+        self.root.write_pretty_with(&mut text, 0, |text, key, value| match value {
+            JsValue::Array(items) => {
+                rendered.entry(key.clone()).or_insert_with(|| pretty_array_pieces(items, 1));
+                parts.extend([Part::Text(std::mem::take(text)), Part::Field(key.clone())]);
+            }
+            JsValue::Object(_) => {
+                rendered.entry(key.clone()).or_insert_with(|| {
+                    let mut object = String::new();
+                    value.write_pretty(&mut object, 1);
+                    vec![Piece::new(object)]
+                });
+                parts.extend([Part::Text(std::mem::take(text)), Part::Field(key.clone())]);
+            }
+            scalar => scalar.write_pretty(text, 1),
         });
-        out
+        parts.push(Part::Text(text));
+        let pieces: Vec<PieceRef<'_>> = parts
+            .iter()
+            .flat_map(|part| match part {
+                Part::Text(text) => vec![PieceRef::once(text)],
+                Part::Field(key) => rendered[key].iter().map(Piece::as_ref).collect(),
+            })
+            .collect();
+        use_text(&pieces)
     }
 
     /// Forgets the written text of `field`, which is about to change.
@@ -121,17 +149,8 @@ impl SessionIndex {
             self.root.insert("eventCount", JsValue::Number(count));
         }
         if !update.checkpoints.is_empty() && self.checkpoints().is_some() {
-            if let Some(text) = self.rendered.get_mut().get_mut(&JsString::new("checkpoints")) {
-                let items: Vec<String> = update
-                    .checkpoints
-                    .iter()
-                    .map(|entry| {
-                        let mut item = String::new();
-                        entry.write_pretty(&mut item, 2);
-                        item
-                    })
-                    .collect();
-                append_to_pretty_array(text, 1, &items);
+            if let Some(pieces) = self.rendered.get_mut().get_mut(&JsString::new("checkpoints")) {
+                append_to_pretty_array(pieces, 1, &update.checkpoints, |out, entry| entry.write_pretty(out, 2));
             }
         }
         if let Some(checkpoints) = self.checkpoints() {
@@ -204,23 +223,22 @@ impl SessionIndex {
 
     /// Gives the index a `checkpoints` array if it lacks one (an index another tool wrote).
     pub fn ensure_checkpoints_array(&mut self) {
-        self.touch("checkpoints");
         if self.checkpoints().is_none() {
+            self.touch("checkpoints");
             self.root.insert("checkpoints", JsValue::Array(Vec::new()));
         }
     }
 
     /// Keeps the first `len` checkpoints; returns how many were dropped.
     pub fn truncate_checkpoints(&mut self, len: usize) -> usize {
-        self.touch("checkpoints");
-        match self.checkpoints() {
-            Some(items) => {
-                let dropped = items.len().saturating_sub(len);
+        let dropped = self.checkpoints().map_or(0, |items| items.len().saturating_sub(len));
+        if dropped > 0 {
+            self.touch("checkpoints");
+            if let Some(items) = self.checkpoints() {
                 items.truncate(len);
-                dropped
             }
-            None => 0,
         }
+        dropped
     }
 
     /// Sets `eventCount` to 0, before it is counted again from the whole log.

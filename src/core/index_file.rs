@@ -1,15 +1,22 @@
 //! The index file: read once, then replaced whole on every write, so that no reader ever
 //! sees part of one.
 //!
-//! A write goes to a spare file beside the index (`<index>.spare`, created exclusively the first
-//! time), which is then swapped with the index in one atomic rename (`RENAME_EXCHANGE`): the
-//! spare then holds the previous index and is overwritten by the next write. No file is
-//! created per write, which on ext4 costs several times the write itself. Where the file
-//! system cannot swap, or no index exists yet, the spare is renamed over the index.
+//! A write goes to a spare file beside the index (`<index>.spare`), which is then swapped
+//! with the index in one atomic rename (`RENAME_EXCHANGE`): the spare then holds the previous
+//! index, and the next write brings it up to date by writing only the pieces of text it lacks
+//! (see `pieces`). No file is created per write, which on ext4 costs several times the write
+//! itself, and a large index costs what changed in it, not its size. Where the file system
+//! cannot swap, or no index exists yet, the spare is renamed over the index.
+//!
+//! A reader that opened an earlier index may still be reading it when it has become the
+//! spare: the spare is only written to when no one else has it open, and is otherwise left to
+//! that reader and replaced by a new file.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::ErrorKind;
-use std::os::unix::fs::FileExt;
+use std::io::{self, ErrorKind};
+#[cfg(target_os = "linux")]
+use std::os::fd::AsRawFd;
+use std::os::unix::fs::{FileExt, MetadataExt};
 use std::path::{Path, PathBuf};
 
 use rustix::fs::{renameat_with, RenameFlags, CWD};
@@ -17,6 +24,10 @@ use rustix::fs::{renameat_with, RenameFlags, CWD};
 use super::durability::Durability;
 use super::error::WriteError;
 use super::index::SessionIndex;
+use super::pieces::{self, Layout, PieceRef};
+
+/// Bytes of neighbouring pieces joined into one write.
+const WRITE_RUN_BYTES: usize = 1 << 20;
 
 /// A session's index file and the spare its writes go through.
 #[derive(Debug)]
@@ -24,6 +35,38 @@ pub struct IndexFile {
     path: PathBuf,
     spare_path: PathBuf,
     durability: Durability,
+    /// What the index holds, as this writer last wrote it.
+    live: Option<Written>,
+    /// What the spare holds, when this writer knows.
+    spare: Option<Written>,
+}
+
+/// A text this writer wrote to a file, and the file just after.
+#[derive(Debug)]
+struct Written {
+    layout: Layout,
+    stamp: Stamp,
+}
+
+/// What tells a file from the same file changed by someone else since.
+#[derive(Debug, PartialEq, Eq)]
+struct Stamp {
+    device: u64,
+    inode: u64,
+    len: u64,
+    modified: (i64, i64),
+}
+
+impl Stamp {
+    fn of(file: &File) -> io::Result<Self> {
+        let meta = file.metadata()?;
+        Ok(Stamp {
+            device: meta.dev(),
+            inode: meta.ino(),
+            len: meta.len(),
+            modified: (meta.mtime(), meta.mtime_nsec()),
+        })
+    }
 }
 
 impl IndexFile {
@@ -32,7 +75,7 @@ impl IndexFile {
         let path = path.into();
         let mut spare_path = path.as_os_str().to_owned();
         spare_path.push(".spare");
-        IndexFile { path, spare_path: spare_path.into(), durability }
+        IndexFile { path, spare_path: spare_path.into(), durability, live: None, spare: None }
     }
 
     /// The index file's path.
@@ -40,76 +83,187 @@ impl IndexFile {
         &self.path
     }
 
-    /// Reads the index; `None` when there is no such file.
-    pub fn read(&self) -> Result<Option<SessionIndex>, WriteError> {
-        read(&self.path)
+    /// Reads the index; `None` when there is no such file. When the file holds exactly the
+    /// text the index writes (as this module and the original both write it), the index's
+    /// pieces are taken to be in it, so that once it becomes the spare it is patched, not
+    /// written whole.
+    pub fn read(&mut self) -> Result<Option<SessionIndex>, WriteError> {
+        let Some((text, stamp)) = read_with_stamp(&self.path)? else {
+            return Ok(None);
+        };
+        let index = parse(&self.path, &text)?;
+        let layout = index.with_text(|pieces| pieces::text_is(pieces, &text).then(|| Layout::of(pieces)));
+        self.live = layout.map(|layout| Written { layout, stamp });
+        Ok(Some(index))
     }
 
-    /// Replaces the index with `text`, flushed as the durability mode asks. Readers see the
-    /// old index or the new one, never a part; after an error the index is untouched.
-    pub fn replace(&self, text: &str) -> Result<(), WriteError> {
-        let spare = self.open_spare()?;
-        // Write first, then cut what is left of the longer previous content: truncating to
-        // zero first makes ext4 flush the file when it is closed.
-        spare
-            .write_all_at(text.as_bytes(), 0)
-            .and_then(|()| spare.set_len(text.len() as u64))
+    /// Replaces the index with the text `text` makes, flushed as the durability mode asks;
+    /// returns how many bytes of it had to be written. Readers see the old index or the new
+    /// one, never a part; after an error the index is untouched.
+    pub fn replace(&mut self, text: &[PieceRef<'_>]) -> Result<u64, WriteError> {
+        let (spare, known) = self.open_spare()?;
+        let layout = Layout::of(text);
+        let mut bytes_written = 0;
+        let stamp = patch(&spare, known.as_ref().map(|written| &written.layout), text, &layout)
+            .map(|written| bytes_written = written)
             .and_then(|()| self.durability.sync_replacement(&spare))
+            .and_then(|()| Stamp::of(&spare))
             .map_err(|err| WriteError::io("write", &self.spare_path, err))?;
         drop(spare);
+        let written = Written { layout, stamp };
         match renameat_with(CWD, &self.spare_path, CWD, &self.path, RenameFlags::EXCHANGE) {
-            Ok(()) => {}
+            Ok(()) => self.spare = self.live.replace(written),
             // No index yet, or a file system that cannot swap: move the spare into place.
             Err(_) => {
-                fs::rename(&self.spare_path, &self.path).map_err(|err| WriteError::io("rename", &self.path, err))?
+                fs::rename(&self.spare_path, &self.path).map_err(|err| WriteError::io("rename", &self.path, err))?;
+                self.live = Some(written);
             }
         }
-        self.durability.sync_directory_of(&self.path).map_err(|err| WriteError::io("fsync", &self.path, err))
+        self.durability.sync_directory_of(&self.path).map_err(|err| WriteError::io("fsync", &self.path, err))?;
+        Ok(bytes_written)
     }
 
     /// Removes the spare, leaving only the index beside the log.
-    pub fn remove_spare(&self) {
+    pub fn remove_spare(&mut self) {
+        self.spare = None;
         // Best effort: a spare left behind is reused by the next writer.
         let _ = fs::remove_file(&self.spare_path);
     }
 
-    /// The spare, created exclusively when there is none. One left by an earlier writer of
-    /// this session is reused: only the writer holding the session's log writes it.
-    fn open_spare(&self) -> Result<File, WriteError> {
-        let mut options = OpenOptions::new();
-        options.write(true).create_new(true);
-        match options.open(&self.spare_path) {
-            Err(err) if err.kind() == ErrorKind::AlreadyExists => OpenOptions::new().write(true).open(&self.spare_path),
-            other => other,
+    /// The spare, with what it holds when this writer knows. One left by an earlier writer of
+    /// this session is reused (only the writer holding the session's log writes it), unless
+    /// someone still has it open: then it is left to them and a new spare is made.
+    fn open_spare(&mut self) -> Result<(File, Option<Written>), WriteError> {
+        let known = self.spare.take();
+        let open_error = |err| WriteError::io("open", &self.spare_path, err);
+        match create_new(&self.spare_path) {
+            Err(err) if err.kind() == ErrorKind::AlreadyExists => {}
+            created => return created.map(|file| (file, None)).map_err(open_error),
         }
-        .map_err(|err| WriteError::io("open", &self.spare_path, err))
+        let spare = OpenOptions::new().write(true).open(&self.spare_path).map_err(open_error)?;
+        if open_only_here(&spare) {
+            let stamp = Stamp::of(&spare).ok();
+            return Ok((spare, known.filter(|written| Some(&written.stamp) == stamp.as_ref())));
+        }
+        drop(spare);
+        fs::remove_file(&self.spare_path).map_err(|err| WriteError::io("unlink", &self.spare_path, err))?;
+        create_new(&self.spare_path).map(|file| (file, None)).map_err(open_error)
     }
+}
+
+fn create_new(path: &Path) -> io::Result<File> {
+    OpenOptions::new().write(true).create_new(true).open(path)
+}
+
+/// Whether no one but the caller has `file` open: only then does the kernel grant a write
+/// lease (`F_SETLEASE`). The lease is given back at once. Where leases are not available the
+/// answer is no, which costs a new file rather than risking a reader's view.
+#[cfg(target_os = "linux")]
+fn open_only_here(file: &File) -> bool {
+    /// `F_SETSIG` from `<asm-generic/fcntl.h>`, which the libc crate does not export for every target.
+    const F_SETSIG: libc::c_int = 10;
+    let fd = file.as_raw_fd();
+    // SAFETY: fcntl with integer arguments on a descriptor `file` keeps open; no memory is shared.
+    unsafe {
+        // Should someone open the file while the lease is held, the kernel signals the holder:
+        // SIGURG, which is ignored unless handled, rather than SIGIO, which ends the process.
+        libc::fcntl(fd, F_SETSIG, libc::SIGURG) == 0
+            && libc::fcntl(fd, libc::F_SETLEASE, libc::F_WRLCK) == 0
+            && libc::fcntl(fd, libc::F_SETLEASE, libc::F_UNLCK) == 0
+    }
+}
+
+/// Without leases there is no telling who has a file open: assume someone does.
+#[cfg(not(target_os = "linux"))]
+fn open_only_here(_file: &File) -> bool {
+    false
+}
+
+/// Turns `file`, holding the text laid out as `known` (`None`: unknown content), into the text
+/// `text` makes, laid out as `layout`; returns how many bytes it wrote.
+fn patch(file: &File, known: Option<&Layout>, text: &[PieceRef<'_>], layout: &Layout) -> io::Result<u64> {
+    let (missing, known_len) = match known {
+        Some(known) => (known.missing(text), known.len()),
+        None => (Layout::default().missing(text), file.metadata()?.len()),
+    };
+    write_at_offsets(file, &missing)?;
+    // Cut what is left of longer content only now: truncating to zero first makes ext4 flush
+    // the file when it is closed.
+    if known_len > layout.len() {
+        file.set_len(layout.len())?;
+    }
+    Ok(missing.iter().map(|(_, text)| text.len() as u64).sum())
+}
+
+/// Writes each `(offset, text)`, joining neighbours into one write.
+fn write_at_offsets(file: &File, writes: &[(u64, &str)]) -> io::Result<()> {
+    let mut run: Vec<u8> = Vec::new();
+    let mut run_start = 0;
+    for &(at, text) in writes {
+        if run_start + run.len() as u64 != at || run.len() + text.len() > WRITE_RUN_BYTES {
+            file.write_all_at(&run, run_start)?;
+            run.clear();
+            run_start = at;
+        }
+        if text.len() > WRITE_RUN_BYTES {
+            file.write_all_at(text.as_bytes(), at)?;
+            run_start = at + text.len() as u64;
+        } else {
+            run.extend_from_slice(text.as_bytes());
+        }
+    }
+    file.write_all_at(&run, run_start)
 }
 
 /// Reads the index at `path`; `None` when there is no such file.
 pub fn read(path: &Path) -> Result<Option<SessionIndex>, WriteError> {
-    let text = match fs::read_to_string(path) {
-        Ok(text) => text,
-        Err(err) if err.kind() == ErrorKind::NotFound => return Ok(None),
-        Err(err) => return Err(WriteError::io("open", path, err)),
+    read_with_stamp(path)?.map(|(text, _)| parse(path, &text)).transpose()
+}
+
+/// The file's text and stamp; `None` when there is no such file.
+fn read_with_stamp(path: &Path) -> Result<Option<(String, Stamp)>, WriteError> {
+    let read = |mut file: File| {
+        let stamp = Stamp::of(&file)?;
+        let mut text = String::with_capacity(stamp.len as usize);
+        io::Read::read_to_string(&mut file, &mut text).map(|_| (text, stamp))
     };
-    SessionIndex::parse(&text).map(Some).map_err(|source| WriteError::InvalidIndex { path: path.to_owned(), source })
+    match File::open(path).and_then(read) {
+        Ok(read) => Ok(Some(read)),
+        Err(err) if err.kind() == ErrorKind::NotFound => Ok(None),
+        Err(err) => Err(WriteError::io("open", path, err)),
+    }
+}
+
+fn parse(path: &Path, text: &str) -> Result<SessionIndex, WriteError> {
+    SessionIndex::parse(text).map_err(|source| WriteError::InvalidIndex { path: path.to_owned(), source })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::event::Event;
+    use crate::core::json::JsValue;
+    use crate::core::pieces::Piece;
+
+    fn replace(index: &mut IndexFile, pieces: &[&Piece]) -> u64 {
+        let text: Vec<PieceRef<'_>> = pieces.iter().map(|piece| piece.as_ref()).collect();
+        index.replace(&text).unwrap()
+    }
+
+    fn piece(text: &str) -> Piece {
+        Piece::new(text.to_owned())
+    }
 
     #[test]
     fn replaces_the_index_whole_and_keeps_the_previous_one_in_the_spare() {
         let dir = tempfile::tempdir().unwrap();
-        let index = IndexFile::new(dir.path().join("s.index.json"), Durability::Full);
-        index.replace("{\"a\": 1}").unwrap();
+        let mut index = IndexFile::new(dir.path().join("s.index.json"), Durability::Full);
+        replace(&mut index, &[&piece("{\"a\": 1}")]);
         assert_eq!(fs::read_to_string(index.path()).unwrap(), "{\"a\": 1}");
-        index.replace("{}").unwrap();
+        replace(&mut index, &[&piece("{}")]);
         assert_eq!(fs::read_to_string(index.path()).unwrap(), "{}");
         assert_eq!(fs::read_to_string(&index.spare_path).unwrap(), "{\"a\": 1}");
-        index.replace("{\"b\": 22222}").unwrap();
+        replace(&mut index, &[&piece("{\"b\": 22222}")]);
         assert_eq!(fs::read_to_string(index.path()).unwrap(), "{\"b\": 22222}");
         index.remove_spare();
         let names: Vec<_> = fs::read_dir(dir.path()).unwrap().map(|entry| entry.unwrap().file_name()).collect();
@@ -117,13 +271,97 @@ mod tests {
     }
 
     #[test]
+    fn every_version_is_exact_while_pieces_are_kept_changed_and_moved() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut index = IndexFile::new(dir.path().join("s.index.json"), Durability::None);
+        let (head, tail) = (piece("{\"list\": ["), piece("]}"));
+        let mut items: Vec<Piece> = Vec::new();
+        for round in 0..40 {
+            match round % 5 {
+                0..=2 => items.push(piece(&format!("{round},"))),
+                3 => items.truncate(items.len() / 2),
+                _ => items.insert(0, piece("x,")),
+            }
+            let count = piece(&round.to_string());
+            let mut text = vec![&head, &count];
+            text.extend(&items);
+            text.push(&tail);
+            replace(&mut index, &text);
+            let expected: String = text.iter().map(|piece| piece.text()).collect();
+            assert_eq!(fs::read_to_string(index.path()).unwrap(), expected, "round {round}");
+        }
+    }
+
+    #[test]
+    fn only_what_changed_is_written_once_the_spare_is_known() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut index = IndexFile::new(dir.path().join("s.index.json"), Durability::None);
+        let (big, end) = (piece(&format!("[\"{}\"", "x".repeat(100_000))), piece("]"));
+        let count = |n: u32| piece(&format!(", {n}"));
+        assert!(replace(&mut index, &[&big, &count(1), &end]) > 100_000, "a new spare is written whole");
+        assert!(replace(&mut index, &[&big, &count(2), &end]) > 100_000, "so is one of unknown content");
+        assert_eq!(replace(&mut index, &[&big, &count(3), &end]), 3, "the count, the end in place");
+        assert_eq!(replace(&mut index, &[&big, &count(40), &end]), 5, "the longer count and the end it moved");
+    }
+
+    #[test]
+    fn an_index_read_as_written_is_patched_once_it_is_the_spare() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.index.json");
+        let checkpoints: Vec<String> =
+            (0..5000).map(|n| format!("{{\"seq\":{n},\"byteOffset\":{}}}", n * 100)).collect();
+        let original = format!("{{\"eventCount\":5000,\"checkpoints\":[{}],\"states\":{{}}}}", checkpoints.join(","));
+        fs::write(&path, JsValue::parse(&original).unwrap().to_pretty_json()).unwrap();
+        let mut file = IndexFile::new(&path, Durability::None);
+        let mut index = file.read().unwrap().unwrap();
+        let mut write = |file: &mut IndexFile, line: &str| {
+            index.add_event(&Event::parse(line).unwrap(), 500_000);
+            let written = index.with_text(|text| file.replace(text)).unwrap();
+            assert_eq!(fs::read_to_string(&path).unwrap(), index.to_json());
+            written
+        };
+        assert!(write(&mut file, r#"{"type":"input","seq":5000}"#) > 100_000, "the first spare is new");
+        let written = write(&mut file, r#"{"type":"checkpoint","seq":5001}"#);
+        assert!(written < 20_000, "{written} bytes written");
+    }
+
+    #[test]
+    fn a_reader_holding_an_earlier_index_keeps_reading_it_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut index = IndexFile::new(dir.path().join("s.index.json"), Durability::None);
+        replace(&mut index, &[&piece("[\"first\"]")]);
+        let reader = File::open(index.path()).unwrap();
+        for text in ["[\"second\"]", "[\"third, longer\"]", "[4]"] {
+            replace(&mut index, &[&piece(text)]);
+        }
+        let mut held = String::new();
+        io::Read::read_to_string(&mut &reader, &mut held).unwrap();
+        assert_eq!(held, "[\"first\"]");
+        assert_eq!(fs::read_to_string(index.path()).unwrap(), "[4]");
+    }
+
+    #[test]
+    fn a_spare_changed_behind_the_writers_back_is_written_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut index = IndexFile::new(dir.path().join("s.index.json"), Durability::None);
+        let (kept, end) = (piece("{\"kept\": \"a long value\""), piece("}"));
+        replace(&mut index, &[&kept, &end]);
+        replace(&mut index, &[&kept, &piece(", \"n\": 1"), &end]);
+        fs::write(&index.spare_path, "garbage that is longer than the index").unwrap();
+        let text = [&kept, &piece(", \"n\": 2"), &end];
+        replace(&mut index, &text);
+        assert_eq!(fs::read_to_string(index.path()).unwrap(), "{\"kept\": \"a long value\", \"n\": 2}");
+    }
+
+    #[test]
     fn a_failed_write_leaves_the_index_untouched() {
         let dir = tempfile::tempdir().unwrap();
-        let index = IndexFile::new(dir.path().join("s.index.json"), Durability::None);
-        index.replace("{\"kept\": true}").unwrap();
+        let mut index = IndexFile::new(dir.path().join("s.index.json"), Durability::None);
+        replace(&mut index, &[&piece("{\"kept\": true}")]);
         fs::remove_file(&index.spare_path).ok();
         fs::create_dir(&index.spare_path).unwrap();
-        assert!(matches!(index.replace("{}"), Err(WriteError::Io { .. })));
+        let text = piece("{}");
+        assert!(matches!(index.replace(&[text.as_ref()]), Err(WriteError::Io { .. })));
         assert_eq!(fs::read_to_string(index.path()).unwrap(), "{\"kept\": true}");
     }
 }

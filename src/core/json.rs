@@ -8,6 +8,8 @@
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 
+use super::pieces::Piece;
+
 /// Bytes of stack kept free before a nested value is parsed or printed; below it the stack grows.
 const STACK_RED_ZONE: usize = 64 * 1024;
 /// How much stack is added at a time when nesting runs deep.
@@ -315,23 +317,57 @@ fn write_block<T>(
     out.push(close);
 }
 
-/// Adds `items` (each already written at `depth + 1`) to the end of the array text `array`,
-/// written at `depth`: the text `write_pretty` gives the longer array.
-pub fn append_to_pretty_array(array: &mut String, depth: usize, items: &[String]) {
-    if items.is_empty() {
+/// Bytes of array text one piece holds before the next piece begins.
+const ARRAY_PIECE_BYTES: usize = 16 * 1024;
+
+/// `JSON.stringify(array, null, 2)` for an array sitting `depth` levels deep, as pieces of
+/// about `ARRAY_PIECE_BYTES`, the closing bracket last: items added later with
+/// `append_to_pretty_array` leave every piece but the last one or two as they were.
+pub fn pretty_array_pieces(items: &[JsValue], depth: usize) -> Vec<Piece> {
+    let mut pieces = vec![Piece::new("[]".to_owned())];
+    append_to_pretty_array(&mut pieces, depth, items, |out, item| item.write_pretty(out, depth + 1));
+    pieces
+}
+
+/// Adds `items` to the end of array pieces made by `pretty_array_pieces` at the same `depth`,
+/// each written by `write_item` as `write_pretty` at `depth + 1` would: the pieces then hold
+/// the text of the longer array.
+pub fn append_to_pretty_array<T>(
+    pieces: &mut Vec<Piece>,
+    depth: usize,
+    items: impl IntoIterator<Item = T>,
+    mut write_item: impl FnMut(&mut String, T),
+) {
+    let mut items = items.into_iter().peekable();
+    if items.peek().is_none() {
         return;
     }
-    let closing_len = 1 + 2 * depth + 1;
-    let was_empty = array.ends_with("[]");
-    array.truncate(array.len() - if was_empty { 1 } else { closing_len });
-    for (i, item) in items.iter().enumerate() {
-        array.push_str(if was_empty && i == 0 { "\n" } else { ",\n" });
-        push_indent(array, depth + 1);
-        array.push_str(item);
+    // Take off the closing bracket (or the whole "[]"), then reopen the last piece if it has room.
+    let mut first = pieces.pop().is_none_or(|closing| closing.text() == "[]");
+    let mut piece = match pieces.pop() {
+        _ if first => "[".to_owned(),
+        Some(last) if last.text().len() < ARRAY_PIECE_BYTES => last.into_text(),
+        Some(full) => {
+            pieces.push(full);
+            String::new()
+        }
+        None => String::new(),
+    };
+    for item in items {
+        if piece.len() >= ARRAY_PIECE_BYTES {
+            piece.shrink_to_fit();
+            pieces.push(Piece::new(std::mem::take(&mut piece)));
+        }
+        piece.push_str(if first { "\n" } else { ",\n" });
+        first = false;
+        push_indent(&mut piece, depth + 1);
+        write_item(&mut piece, item);
     }
-    array.push('\n');
-    push_indent(array, depth);
-    array.push(']');
+    pieces.push(Piece::new(piece));
+    let mut closing = "\n".to_owned();
+    push_indent(&mut closing, depth);
+    closing.push(']');
+    pieces.push(Piece::new(closing));
 }
 
 fn push_indent(out: &mut String, depth: usize) {
@@ -715,23 +751,25 @@ mod tests {
     }
 
     #[test]
-    fn appending_to_pretty_array_text_matches_printing_the_longer_array() {
-        let item = |n: f64| JsValue::Array(vec![JsValue::Number(n)]);
-        let rendered = |value: &JsValue| {
-            let mut out = String::new();
-            value.write_pretty(&mut out, 2);
-            out
-        };
-        for start in 0..3 {
-            let mut text = String::new();
-            JsValue::Array((0..start).map(|n| item(n as f64)).collect()).write_pretty(&mut text, 1);
-            append_to_pretty_array(&mut text, 1, &[rendered(&item(7.0)), rendered(&item(8.0))]);
-            let mut expected = String::new();
-            let mut items: Vec<JsValue> = (0..start).map(|n| item(n as f64)).collect();
-            items.extend([item(7.0), item(8.0)]);
-            JsValue::Array(items).write_pretty(&mut expected, 1);
-            assert_eq!(text, expected, "starting from {start} items");
+    fn array_pieces_match_printing_the_array_as_items_are_added() {
+        let item = |n: usize| JsValue::Array(vec![JsValue::Number(n as f64), JsValue::String(JsString::new("x"))]);
+        let text = |pieces: &[Piece]| pieces.iter().map(Piece::text).collect::<String>();
+        // Enough items to fill several pieces, added one at a time and in runs.
+        for start in [0, 1, 2, 3000] {
+            let mut items: Vec<JsValue> = (0..start).map(item).collect();
+            let mut pieces = pretty_array_pieces(&items, 1);
+            for run in [1, 2, 1, 700, 1, 2500] {
+                let added: Vec<JsValue> = (items.len()..items.len() + run).map(item).collect();
+                append_to_pretty_array(&mut pieces, 1, &added, |out, item| item.write_pretty(out, 2));
+                items.extend(added);
+                let mut expected = String::new();
+                JsValue::Array(items.clone()).write_pretty(&mut expected, 1);
+                assert_eq!(text(&pieces), expected, "starting from {start} items, now {}", items.len());
+            }
+            assert!(pieces.len() > 3, "{} pieces", pieces.len());
+            assert!(pieces.iter().all(|piece| piece.text().len() < 2 * ARRAY_PIECE_BYTES));
         }
+        assert_eq!(text(&pretty_array_pieces(&[], 1)), "[]");
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub mod index;
 pub mod index_file;
 pub mod json;
 pub mod log;
+pub mod pieces;
 pub mod reader;
 pub mod recovery;
 pub mod verify;

@@ -82,7 +82,7 @@ impl Writer {
         self.log.append(end, bytes.as_bytes())?;
         let undo = index.apply(update);
         if rewrite_index {
-            if let Err(err) = self.index_file.replace(&index.to_json()) {
+            if let Err(err) = index.with_text(|text| self.index_file.replace(text)) {
                 index.undo(undo);
                 self.log.rollback(end);
                 return Err(err);
@@ -113,7 +113,7 @@ impl Writer {
         self.sync_with_disk()?;
         let index = self.index.as_mut().expect("synced above");
         let previous = index.set_entry(field, key, value);
-        if let Err(err) = self.index_file.replace(&index.to_json()) {
+        if let Err(err) = index.with_text(|text| self.index_file.replace(text)) {
             index.restore_entry(field, key, previous);
             return Err(err);
         }
@@ -131,7 +131,7 @@ impl Writer {
         let recovery = self.recover()?;
         if self.index_unsaved {
             let index = self.index.as_ref().expect("recovered above");
-            self.index_file.replace(&index.to_json())?;
+            index.with_text(|text| self.index_file.replace(text))?;
             self.index_unsaved = false;
         }
         Ok(recovery)
@@ -191,11 +191,11 @@ impl Writer {
 
     /// The index file's content; an unreadable file is moved aside and `None` returned with
     /// where it went.
-    fn load_index(&self) -> Result<(Option<SessionIndex>, Option<PathBuf>), WriteError> {
-        let path = self.index_file.path();
+    fn load_index(&mut self) -> Result<(Option<SessionIndex>, Option<PathBuf>), WriteError> {
         match self.index_file.read() {
             Ok(index) => Ok((index, None)),
             Err(WriteError::InvalidIndex { .. }) => {
+                let path = self.index_file.path();
                 let aside = aside_path(path, "corrupt");
                 std::fs::rename(path, &aside).map_err(|err| WriteError::io("rename", path, err))?;
                 Ok((None, Some(aside)))
