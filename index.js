@@ -9,6 +9,8 @@ const { readFile } = require('node:fs/promises')
 const { NativeWriter, verifySession, repairSession, readLogLines } = require('./binding.js')
 
 const DURABILITY_MODES = ['none', 'data', 'full']
+/** What a drain without failures settles calls with. */
+const NO_FAILURES = new Map()
 /** Lines read from the log per native call while iterating events. */
 const READ_CHUNK_LINES = 1000
 
@@ -191,7 +193,7 @@ class IncrementalWriter {
    * returns the error of `ownTicket`'s change, if it failed.
    */
   #settle({ doneThrough, failures }, ownTicket) {
-    const failed = new Map(failures.map(({ ticket, failure }) => [ticket, toCallerError(failure)]))
+    const failed = failures.length === 0 ? NO_FAILURES : new Map(failures.map(({ ticket, failure }) => [ticket, toCallerError(failure)]))
     for (const [ticket, { resolve, reject }] of this.#waiting) {
       if (ticket > doneThrough) break
       this.#waiting.delete(ticket)

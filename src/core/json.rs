@@ -8,6 +8,8 @@
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 
+use compact_str::CompactString;
+
 use super::pieces::Piece;
 
 /// Bytes of stack kept free before a nested value is parsed or printed; below it the stack grows.
@@ -41,7 +43,7 @@ impl Drop for JsValue {
 /// A JavaScript string, held as the text `JSON.stringify` writes between its quotes:
 /// two strings are equal exactly when their JavaScript values are.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct JsString(String);
+pub struct JsString(CompactString);
 
 /// A JavaScript object's own properties in the order `Object.keys` gives them:
 /// array-index keys ascending, then every other key in insertion order.
@@ -50,7 +52,9 @@ pub struct JsString(String);
 /// a plain list; a lookup table is added once an object has more than `LOOKUP_FROM` of them.
 #[derive(Debug, Clone, Default)]
 pub struct JsObject {
-    indexed: BTreeMap<u32, JsValue>,
+    /// Boxed, and only there once the object has an array-index key: few objects have one.
+    #[allow(clippy::box_collection)]
+    indexed: Option<Box<BTreeMap<u32, JsValue>>>,
     named: Vec<(JsString, JsValue)>,
     /// Boxed so that the many objects without one stay a pointer smaller.
     #[allow(clippy::box_collection)]
@@ -81,12 +85,22 @@ impl JsString {
         for ch in text.chars() {
             push_escaped_unit(&mut escaped, ch as u32, Some(ch));
         }
-        JsString(escaped)
+        JsString::from_escaped(escaped)
+    }
+
+    /// The string whose `JSON.stringify` escaping is `escaped`. Short strings, such as every
+    /// key of a checkpoint entry, are held inline rather than in an allocation of their own.
+    fn from_escaped(escaped: String) -> Self {
+        JsString(if escaped.len() <= size_of::<CompactString>() {
+            CompactString::new(&escaped)
+        } else {
+            CompactString::from(escaped)
+        })
     }
 
     /// The text between the quotes of `JSON.stringify(string)`.
     pub fn escaped(&self) -> &str {
-        &self.0
+        self.0.as_str()
     }
 
     /// Whether the string is the given plain text.
@@ -121,7 +135,7 @@ impl JsObject {
     pub fn get_mut(&mut self, key: &str) -> Option<&mut JsValue> {
         let key = JsString::new(key);
         match key.array_index() {
-            Some(index) => self.indexed.get_mut(&index),
+            Some(index) => self.indexed.as_mut()?.get_mut(&index),
             None => self.position(&key).map(|at| &mut self.named[at].1),
         }
     }
@@ -129,7 +143,7 @@ impl JsObject {
     /// The value of property `key` given as a JavaScript string.
     pub fn get_key(&self, key: &JsString) -> Option<&JsValue> {
         match key.array_index() {
-            Some(index) => self.indexed.get(&index),
+            Some(index) => self.indexed.as_ref()?.get(&index),
             None => self.position(key).map(|at| &self.named[at].1),
         }
     }
@@ -166,7 +180,14 @@ impl JsObject {
     pub fn remove(&mut self, key: &str) {
         let key = JsString::new(key);
         match key.array_index() {
-            Some(index) => drop(self.indexed.remove(&index)),
+            Some(index) => {
+                if let Some(indexed) = &mut self.indexed {
+                    indexed.remove(&index);
+                    if indexed.is_empty() {
+                        self.indexed = None;
+                    }
+                }
+            }
             None => {
                 if let Some(at) = self.position(&key) {
                     self.named.remove(at);
@@ -178,7 +199,7 @@ impl JsObject {
 
     fn insert_key(&mut self, key: JsString, value: JsValue) -> Option<JsValue> {
         if let Some(index) = key.array_index() {
-            return self.indexed.insert(index, value);
+            return self.indexed.get_or_insert_default().insert(index, value);
         }
         if let Some(at) = self.position(&key) {
             return Some(std::mem::replace(&mut self.named[at].1, value));
@@ -196,7 +217,11 @@ impl JsObject {
 
     /// The properties in JavaScript's enumeration order.
     pub fn iter(&self) -> impl Iterator<Item = (JsString, &JsValue)> {
-        let indexed = self.indexed.iter().map(|(index, value)| (JsString(index.to_string()), value));
+        let indexed = self
+            .indexed
+            .iter()
+            .flat_map(|indexed| indexed.iter())
+            .map(|(index, value)| (JsString::from_escaped(index.to_string()), value));
         let named = self.named.iter().map(|(key, value)| (key.clone(), value));
         indexed.chain(named)
     }
@@ -269,7 +294,7 @@ impl JsValue {
         match self {
             JsValue::Array(items) => pending.append(items),
             JsValue::Object(object) => {
-                pending.extend(std::mem::take(&mut object.indexed).into_values());
+                pending.extend(object.indexed.take().into_iter().flat_map(|indexed| indexed.into_values()));
                 pending.extend(std::mem::take(&mut object.named).into_iter().map(|(_, value)| value));
             }
             _ => {}
@@ -610,7 +635,7 @@ impl Parser<'_> {
                 flush_high_surrogate(&mut out, &mut pending_high);
                 self.position += ch.len_utf8();
                 match ch {
-                    '"' => return Ok(JsString(out)),
+                    '"' => return Ok(JsString::from_escaped(out)),
                     ch if (ch as u32) < 0x20 => {
                         self.position -= 1;
                         return Err(self.error("control character in string"));
