@@ -19,8 +19,8 @@ const option = (name, fallback) => {
 }
 const RUNS = Number(option('runs', process.env.RUNS || 5))
 const ONLY = option('only', Object.keys(SCENARIOS).join(',')).split(',')
-const WRITERS = ['addon', 'original', 'careful']
-const LABELS = { addon: 'this addon', original: 'original module', careful: 'careful pure JS' }
+const DEFAULT_WRITERS = ['addon', 'original', 'careful']
+const LABELS = { addon: 'this addon', original: 'original module', careful: 'careful pure JS', roundtrip: 'libuv round trip only' }
 const root = path.resolve(__dirname, '..')
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
@@ -39,7 +39,7 @@ function main() {
   const results = {}
   for (const name of ONLY) {
     const scenario = SCENARIOS[name]
-    const writers = scenario.writers || WRITERS
+    const writers = scenario.writers || DEFAULT_WRITERS
     results[name] = {}
     for (const writer of writers) results[name][writer] = []
     for (let run = 0; run < RUNS; run++) {

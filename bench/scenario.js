@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // One benchmark scenario with one writer, in a process of its own so that its peak RSS is its
 // own. Prints one JSON line: { wallPerEventUs, wallPerCallUs, mainPerCallUs, peakRssMb }.
-// argv: writer (addon | original | careful) scenario dir
+// argv: writer (addon | original | careful | roundtrip) scenario dir
 'use strict'
 
 const fs = require('node:fs')
@@ -10,9 +10,10 @@ const { performance } = require('node:perf_hooks')
 const { IncrementalWriter } = require('..')
 const { OriginalIncrementalWriter } = require('./baselines/original-writer')
 const { CarefulJsWriter } = require('./baselines/careful-writer')
+const { LibuvRoundTrip } = require('./baselines/round-trip')
 const { SCENARIOS, serverEvent } = require('./scenarios')
 
-const WRITERS = { addon: IncrementalWriter, original: OriginalIncrementalWriter, careful: CarefulJsWriter }
+const WRITERS = { addon: IncrementalWriter, original: OriginalIncrementalWriter, careful: CarefulJsWriter, roundtrip: LibuvRoundTrip }
 
 /** A session whose index already holds `count` checkpoints, each pointing at its line. */
 function seedSession(eventFile, indexFile, count) {
