@@ -18,6 +18,8 @@ pub struct SessionIndex {
     /// added to the text of the old ones, and the file is patched where the text changed.
     /// A field's text goes when the field changes otherwise.
     rendered: RefCell<HashMap<JsString, Vec<Piece>>>,
+    /// The text between the kept fields (names, scalars, punctuation), as last written.
+    between: RefCell<Vec<Piece>>,
 }
 
 impl PartialEq for SessionIndex {
@@ -71,7 +73,7 @@ impl SessionIndex {
     }
 
     fn from_root(root: JsObject) -> Self {
-        SessionIndex { root, rendered: RefCell::default() }
+        SessionIndex { root, rendered: RefCell::default(), between: RefCell::default() }
     }
 
     /// The index as the original module writes it: `JSON.stringify(index, null, 2)`.
@@ -79,39 +81,40 @@ impl SessionIndex {
         self.with_text(pieces::concat)
     }
 
-    /// Calls `use_text` with the pieces of `to_json()`'s text. Pieces kept from earlier calls
-    /// keep their identity; the text between them (field names and scalars) is new each time.
+    /// Calls `use_text` with the pieces of `to_json()`'s text. A piece keeps its identity
+    /// from one call to the next for as long as its text is unchanged.
     pub fn with_text<R>(&self, use_text: impl FnOnce(&[PieceRef<'_>]) -> R) -> R {
-        enum Part {
-            Text(String),
-            Field(JsString),
-        }
         let mut rendered = self.rendered.borrow_mut();
-        let mut parts = Vec::new();
+        let mut fields = Vec::new();
+        let mut runs = Vec::new();
         let mut text = String::new();
-        self.root.write_pretty_with(&mut text, 0, |text, key, value| match value {
-            JsValue::Array(items) => {
-                rendered.entry(key.clone()).or_insert_with(|| pretty_array_pieces(items, 1));
-                parts.extend([Part::Text(std::mem::take(text)), Part::Field(key.clone())]);
+        self.root.write_pretty_with(&mut text, 0, |text, key, value| {
+            match value {
+                JsValue::Array(items) => {
+                    rendered.entry(key.clone()).or_insert_with(|| pretty_array_pieces(items, 1));
+                }
+                JsValue::Object(_) => {
+                    rendered.entry(key.clone()).or_insert_with(|| {
+                        let mut object = String::new();
+                        value.write_pretty(&mut object, 1);
+                        vec![Piece::new(object)]
+                    });
+                }
+                scalar => return scalar.write_pretty(text, 1),
             }
-            JsValue::Object(_) => {
-                rendered.entry(key.clone()).or_insert_with(|| {
-                    let mut object = String::new();
-                    value.write_pretty(&mut object, 1);
-                    vec![Piece::new(object)]
-                });
-                parts.extend([Part::Text(std::mem::take(text)), Part::Field(key.clone())]);
-            }
-            scalar => scalar.write_pretty(text, 1),
+            runs.push(std::mem::take(text));
+            fields.push(key.clone());
         });
-        parts.push(Part::Text(text));
-        let pieces: Vec<PieceRef<'_>> = parts
-            .iter()
-            .flat_map(|part| match part {
-                Part::Text(text) => vec![PieceRef::once(text)],
-                Part::Field(key) => rendered[key].iter().map(Piece::as_ref).collect(),
-            })
-            .collect();
+        runs.push(text);
+        let mut between = self.between.borrow_mut();
+        pieces::renew(&mut between, runs);
+        let mut pieces = Vec::new();
+        for (run, field) in between.iter().zip(fields.iter().map(Some).chain([None])) {
+            pieces.push(run.as_ref());
+            if let Some(key) = field {
+                pieces.extend(rendered[key].iter().map(Piece::as_ref));
+            }
+        }
         use_text(&pieces)
     }
 

@@ -46,6 +46,9 @@ pub struct IndexFile {
 struct Written {
     layout: Layout,
     stamp: Stamp,
+    /// The file, kept open from when it was written, so that it need not be opened again
+    /// when it is next the spare.
+    file: Option<File>,
 }
 
 /// What tells a file from the same file changed by someone else since.
@@ -66,6 +69,11 @@ impl Stamp {
             len: meta.len(),
             modified: (meta.mtime(), meta.mtime_nsec()),
         })
+    }
+
+    /// Whether `path` names the file this stamp was taken of.
+    fn is_at(&self, path: &Path) -> bool {
+        fs::metadata(path).is_ok_and(|meta| (meta.dev(), meta.ino()) == (self.device, self.inode))
     }
 }
 
@@ -93,7 +101,7 @@ impl IndexFile {
         };
         let index = parse(&self.path, &text)?;
         let layout = index.with_text(|pieces| pieces::text_is(pieces, &text).then(|| Layout::of(pieces)));
-        self.live = layout.map(|layout| Written { layout, stamp });
+        self.live = layout.map(|layout| Written { layout, stamp, file: None });
         Ok(Some(index))
     }
 
@@ -104,13 +112,12 @@ impl IndexFile {
         let (spare, known) = self.open_spare()?;
         let layout = Layout::of(text);
         let mut bytes_written = 0;
-        let stamp = patch(&spare, known.as_ref().map(|written| &written.layout), text, &layout)
+        let stamp = patch(&spare, known.as_ref(), text, &layout)
             .map(|written| bytes_written = written)
             .and_then(|()| self.durability.sync_replacement(&spare))
             .and_then(|()| Stamp::of(&spare))
             .map_err(|err| WriteError::io("write", &self.spare_path, err))?;
-        drop(spare);
-        let written = Written { layout, stamp };
+        let written = Written { layout, stamp, file: Some(spare) };
         match renameat_with(CWD, &self.spare_path, CWD, &self.path, RenameFlags::EXCHANGE) {
             Ok(()) => self.spare = self.live.replace(written),
             // No index yet, or a file system that cannot swap: move the spare into place.
@@ -123,30 +130,41 @@ impl IndexFile {
         Ok(bytes_written)
     }
 
-    /// Removes the spare, leaving only the index beside the log.
-    pub fn remove_spare(&mut self) {
-        self.spare = None;
+    /// Lets go of both files and removes the spare, leaving only the index beside the log.
+    pub fn close(&mut self) {
+        (self.live, self.spare) = (None, None);
         // Best effort: a spare left behind is reused by the next writer.
         let _ = fs::remove_file(&self.spare_path);
     }
 
-    /// The spare, with what it holds when this writer knows. One left by an earlier writer of
-    /// this session is reused (only the writer holding the session's log writes it), unless
-    /// someone still has it open: then it is left to them and a new spare is made.
-    fn open_spare(&mut self) -> Result<(File, Option<Written>), WriteError> {
-        let known = self.spare.take();
+    /// The spare, with the layout of what it holds when this writer knows. One left by an
+    /// earlier writer of this session is reused (only the writer holding the session's log
+    /// writes it), unless someone still has it open: then it is left to them and a new spare
+    /// is made.
+    fn open_spare(&mut self) -> Result<(File, Option<Layout>), WriteError> {
         let open_error = |err| WriteError::io("open", &self.spare_path, err);
-        match create_new(&self.spare_path) {
-            Err(err) if err.kind() == ErrorKind::AlreadyExists => {}
-            created => return created.map(|file| (file, None)).map_err(open_error),
-        }
-        let spare = OpenOptions::new().write(true).open(&self.spare_path).map_err(open_error)?;
-        if open_only_here(&spare) {
-            let stamp = Stamp::of(&spare).ok();
-            return Ok((spare, known.filter(|written| Some(&written.stamp) == stamp.as_ref())));
+        let (spare, known) = match self.spare.take() {
+            Some(Written { layout, stamp, file: Some(file) }) => (file, Some((layout, stamp))),
+            known => match create_new(&self.spare_path) {
+                Err(err) if err.kind() == ErrorKind::AlreadyExists => {
+                    let file = OpenOptions::new().write(true).open(&self.spare_path).map_err(open_error)?;
+                    (file, known.map(|written| (written.layout, written.stamp)))
+                }
+                created => return created.map(|file| (file, None)).map_err(open_error),
+            },
+        };
+        let stamp = Stamp::of(&spare).ok();
+        if stamp.as_ref().is_some_and(|stamp| stamp.is_at(&self.spare_path)) && open_only_here(&spare) {
+            let unchanged = known.filter(|(_, written)| Some(written) == stamp.as_ref());
+            return Ok((spare, unchanged.map(|(layout, _)| layout)));
         }
         drop(spare);
-        fs::remove_file(&self.spare_path).map_err(|err| WriteError::io("unlink", &self.spare_path, err))?;
+        match fs::remove_file(&self.spare_path) {
+            Err(err) if err.kind() != ErrorKind::NotFound => {
+                return Err(WriteError::io("unlink", &self.spare_path, err));
+            }
+            _ => {}
+        }
         create_new(&self.spare_path).map(|file| (file, None)).map_err(open_error)
     }
 }
@@ -265,7 +283,7 @@ mod tests {
         assert_eq!(fs::read_to_string(&index.spare_path).unwrap(), "{\"a\": 1}");
         replace(&mut index, &[&piece("{\"b\": 22222}")]);
         assert_eq!(fs::read_to_string(index.path()).unwrap(), "{\"b\": 22222}");
-        index.remove_spare();
+        index.close();
         let names: Vec<_> = fs::read_dir(dir.path()).unwrap().map(|entry| entry.unwrap().file_name()).collect();
         assert_eq!(names, ["s.index.json"]);
     }
@@ -351,6 +369,12 @@ mod tests {
         let text = [&kept, &piece(", \"n\": 2"), &end];
         replace(&mut index, &text);
         assert_eq!(fs::read_to_string(index.path()).unwrap(), "{\"kept\": \"a long value\", \"n\": 2}");
+        // Another file put where the spare was: it is replaced, not the file held open.
+        let elsewhere = dir.path().join("other");
+        fs::write(&elsewhere, "x").unwrap();
+        fs::rename(&elsewhere, &index.spare_path).unwrap();
+        replace(&mut index, &[&kept, &piece(", \"n\": 3"), &end]);
+        assert_eq!(fs::read_to_string(index.path()).unwrap(), "{\"kept\": \"a long value\", \"n\": 3}");
     }
 
     #[test]

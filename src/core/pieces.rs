@@ -47,10 +47,15 @@ pub struct PieceRef<'a> {
     text: &'a str,
 }
 
-impl<'a> PieceRef<'a> {
-    /// Text used once: it matches no piece written before.
-    pub fn once(text: &'a str) -> Self {
-        PieceRef { id: fresh_id(), text }
+/// Makes `pieces` hold `texts`, in order; a piece whose text is unchanged keeps its identity.
+pub fn renew(pieces: &mut Vec<Piece>, texts: Vec<String>) {
+    pieces.truncate(texts.len());
+    for (at, text) in texts.into_iter().enumerate() {
+        match pieces.get(at) {
+            Some(piece) if piece.text == text => {}
+            Some(_) => pieces[at] = Piece::new(text),
+            None => pieces.push(Piece::new(text)),
+        }
     }
 }
 
@@ -147,9 +152,9 @@ mod tests {
         let layout = Layout::of(&before);
         let file = concat(&before);
 
-        let count = "{\"n\": 2,";
-        let after = [PieceRef::once(count), body.as_ref(), tail.as_ref()];
-        assert_eq!(layout.missing(&after), [(0, count)]);
+        let count = Piece::new("{\"n\": 2,".to_owned());
+        let after = [count.as_ref(), body.as_ref(), tail.as_ref()];
+        assert_eq!(layout.missing(&after), [(0, count.text())]);
 
         let body = Piece::new(body.into_text() + ", 3");
         let after = [head.as_ref(), body.as_ref(), tail.as_ref()];
@@ -166,6 +171,17 @@ mod tests {
         let after = [short.as_ref()];
         assert_eq!(patched("abcdefxy", &layout.missing(&after), Layout::of(&after).len()), "xy");
         assert_eq!(Layout::default().missing(&after), [(0, "xy")]);
+    }
+
+    #[test]
+    fn renewed_pieces_keep_their_identity_while_their_text_is_unchanged() {
+        let mut pieces = Vec::new();
+        renew(&mut pieces, vec!["a".to_owned(), "b".to_owned(), "c".to_owned()]);
+        let ids: Vec<u64> = pieces.iter().map(|piece| piece.id).collect();
+        renew(&mut pieces, vec!["a".to_owned(), "B".to_owned()]);
+        assert_eq!(pieces.iter().map(Piece::text).collect::<Vec<_>>(), ["a", "B"]);
+        assert_eq!(pieces[0].id, ids[0]);
+        assert_ne!(pieces[1].id, ids[1]);
     }
 
     #[test]

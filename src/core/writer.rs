@@ -141,7 +141,7 @@ impl Writer {
     /// The index stays readable; a later batch opens the log again and checks it anew.
     pub fn close(&mut self) {
         self.log.close();
-        self.index_file.remove_spare();
+        self.index_file.close();
     }
 
     /// Opens the log and brings the index in line with it: on first opening (or when the log
