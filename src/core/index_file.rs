@@ -62,18 +62,25 @@ struct Stamp {
 
 impl Stamp {
     fn of(file: &File) -> io::Result<Self> {
-        let meta = file.metadata()?;
-        Ok(Stamp {
-            device: meta.dev(),
-            inode: meta.ino(),
-            len: meta.len(),
-            modified: (meta.mtime(), meta.mtime_nsec()),
-        })
+        file.metadata().map(|meta| Stamp::from(&meta))
     }
 
-    /// Whether `path` names the file this stamp was taken of.
-    fn is_at(&self, path: &Path) -> bool {
-        fs::metadata(path).is_ok_and(|meta| (meta.dev(), meta.ino()) == (self.device, self.inode))
+    /// The stamp of the file at `path`; `None` when there is none.
+    fn at(path: &Path) -> io::Result<Option<Self>> {
+        match fs::metadata(path) {
+            Ok(meta) => Ok(Some(Stamp::from(&meta))),
+            Err(err) if err.kind() == ErrorKind::NotFound => Ok(None),
+            Err(err) => Err(err),
+        }
+    }
+
+    fn from(meta: &fs::Metadata) -> Self {
+        Stamp { device: meta.dev(), inode: meta.ino(), len: meta.len(), modified: (meta.mtime(), meta.mtime_nsec()) }
+    }
+
+    /// Whether both stamps were taken of the same file, changed or not.
+    fn is_same_file(&self, other: &Stamp) -> bool {
+        (self.device, self.inode) == (other.device, other.inode)
     }
 }
 
@@ -143,20 +150,25 @@ impl IndexFile {
     /// is made.
     fn open_spare(&mut self) -> Result<(File, Option<Layout>), WriteError> {
         let open_error = |err| WriteError::io("open", &self.spare_path, err);
-        let (spare, known) = match self.spare.take() {
-            Some(Written { layout, stamp, file: Some(file) }) => (file, Some((layout, stamp))),
-            known => match create_new(&self.spare_path) {
-                Err(err) if err.kind() == ErrorKind::AlreadyExists => {
-                    let file = OpenOptions::new().write(true).open(&self.spare_path).map_err(open_error)?;
-                    (file, known.map(|written| (written.layout, written.stamp)))
-                }
-                created => return created.map(|file| (file, None)).map_err(open_error),
-            },
+        let known = self.spare.take();
+        let Some(on_disk) = Stamp::at(&self.spare_path).map_err(|err| WriteError::io("stat", &self.spare_path, err))?
+        else {
+            return create_new(&self.spare_path).map(|file| (file, None)).map_err(open_error);
         };
-        let stamp = Stamp::of(&spare).ok();
-        if stamp.as_ref().is_some_and(|stamp| stamp.is_at(&self.spare_path)) && open_only_here(&spare) {
-            let unchanged = known.filter(|(_, written)| Some(written) == stamp.as_ref());
-            return Ok((spare, unchanged.map(|(layout, _)| layout)));
+        // The file kept open is used while the spare's path still names it; what it holds is
+        // known while it is as this writer left it.
+        let (held, layout) = match known {
+            Some(Written { layout, stamp, file }) => {
+                (file.filter(|_| stamp.is_same_file(&on_disk)), (stamp == on_disk).then_some(layout))
+            }
+            None => (None, None),
+        };
+        let spare = match held {
+            Some(file) => file,
+            None => OpenOptions::new().write(true).open(&self.spare_path).map_err(open_error)?,
+        };
+        if open_only_here(&spare) {
+            return Ok((spare, layout));
         }
         drop(spare);
         match fs::remove_file(&self.spare_path) {

@@ -16,6 +16,8 @@ use super::json::JsString;
 pub struct EventLog {
     path: PathBuf,
     file: Option<File>,
+    /// The open file's device and inode, to tell whether the path still names it.
+    identity: (u64, u64),
     durability: Durability,
 }
 
@@ -42,7 +44,7 @@ pub struct LogEnd {
 impl EventLog {
     /// A log at `path`; nothing is opened or created until `open`.
     pub fn new(path: impl Into<PathBuf>, durability: Durability) -> Self {
-        EventLog { path: path.into(), file: None, durability }
+        EventLog { path: path.into(), file: None, identity: (0, 0), durability }
     }
 
     /// The log's path.
@@ -78,8 +80,8 @@ impl EventLog {
     /// or replaced behind the writer's back is opened anew. Fails with `Locked` when another
     /// writer, in this process or another, holds the log. Also says the log's length.
     pub fn open(&mut self) -> Result<(Opened, u64), WriteError> {
-        if let Some(file) = &self.file {
-            if let Some(len) = self.len_if_still_at_path(file)? {
+        if self.file.is_some() {
+            if let Some(len) = self.len_if_still_at_path()? {
                 return Ok((Opened::Same, len));
             }
             self.file = None;
@@ -105,8 +107,10 @@ impl EventLog {
             }
             Err(TryLockError::Error(err)) => return Err(self.io("flock", err)),
         }
+        let metadata = file.metadata().map_err(|err| self.io("fstat", err))?;
+        self.identity = (metadata.dev(), metadata.ino());
         self.file = Some(file);
-        Ok((opened, self.len()?))
+        Ok((opened, metadata.len()))
     }
 
     /// Lets the log go: closes the file and releases its lock.
@@ -172,15 +176,14 @@ impl EventLog {
         WriteError::io(syscall, &self.path, err)
     }
 
-    /// The length of `file` if it is still the file at the log's path, `None` if not.
-    fn len_if_still_at_path(&self, file: &File) -> Result<Option<u64>, WriteError> {
+    /// The open log's length if its path still names it, `None` if not.
+    fn len_if_still_at_path(&self) -> Result<Option<u64>, WriteError> {
         let at_path = match fs::metadata(&self.path) {
             Ok(metadata) => metadata,
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(err) => return Err(self.io("stat", err)),
         };
-        let open = file.metadata().map_err(|err| self.io("fstat", err))?;
-        Ok((open.dev() == at_path.dev() && open.ino() == at_path.ino()).then_some(open.len()))
+        Ok(((at_path.dev(), at_path.ino()) == self.identity).then_some(at_path.len()))
     }
 }
 
