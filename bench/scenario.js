@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // One benchmark scenario with one writer, in a process of its own so that its peak RSS is its
 // own. Prints one JSON line: { wallPerEventUs, wallPerCallUs, mainPerCallUs, peakRssMb }.
-// argv: writer (addon | original | careful | roundtrip) scenario dir
+// argv: writer (addon | original | careful | roundtrip) scenario dir; ROUNDS=n overrides the
+// scenario's number of timed rounds.
 'use strict'
 
 const fs = require('node:fs')
@@ -33,7 +34,8 @@ function seedSession(eventFile, indexFile, count) {
 
 async function main([writerName, scenarioName, dir]) {
   const Writer = WRITERS[writerName]
-  const scenario = SCENARIOS[scenarioName]
+  const scenario = { ...SCENARIOS[scenarioName] }
+  scenario.rounds = Number(process.env.ROUNDS) || scenario.rounds
   const writers = Array.from({ length: scenario.sessions }, (_, i) => {
     const eventFile = path.join(dir, `s${i}.jsonl`)
     const indexFile = path.join(dir, `s${i}.index.json`)
