@@ -99,6 +99,28 @@ describe('appends behind the writer', () => {
   })
 })
 
+describe('readers of the index', () => {
+  it('keep reading, whole, the version they opened while the writer goes on', async () => {
+    const writer = new IncrementalWriter(session.eventFile, session.indexFile)
+    const checkpoint = (seq) => [{ type: 'checkpoint', seq, reason: 'auto', stateId: `s-${seq}` }]
+    await writer.appendEvents(checkpoint(0))
+    await writer.appendEvents(checkpoint(1))
+    const opened = fs.readFileSync(session.indexFile, 'utf8')
+    const reader = fs.openSync(session.indexFile, 'r')
+    try {
+      for (let seq = 2; seq < 8; seq++) await writer.appendEvents(checkpoint(seq))
+      const held = Buffer.alloc(opened.length + 100)
+      const read = fs.readSync(reader, held, 0, held.length, 0)
+      expect(held.subarray(0, read).toString('utf8')).toBe(opened)
+    } finally {
+      fs.closeSync(reader)
+    }
+    expect(JSON.parse(fs.readFileSync(session.indexFile, 'utf8')).checkpoints).toHaveLength(8)
+    await writer.close()
+    expect(fs.readdirSync(path.dirname(session.indexFile)).filter((name) => name.endsWith('.spare'))).toEqual([])
+  })
+})
+
 describe('a failed write', () => {
   it('leaves no partial batch when the file-size limit is hit (EFBIG), and works again after', () => {
     // A child under `ulimit -f` (512-byte blocks): its second, large batch cannot fit.
