@@ -82,6 +82,8 @@ export interface NativeRepair {
 export interface NativeVerification {
   failure?: NativeFailure
   problems: Array<string>
+  /** What is worth knowing but is no damage (lines that are not events, a line being written). */
+  notes: Array<string>
   events: number
   checkpoints: number
 }

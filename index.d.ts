@@ -44,10 +44,13 @@ export interface WriterOptions {
 
 /** What `verify` found. */
 export interface Verification {
-  /** True when the log and the index agree and the log is whole lines of events. */
+  /** True when the index is what the log implies and the log ends with a whole line. */
   ok: boolean
   /** Each disagreement, in words. */
   problems: string[]
+  /** What is no damage but worth knowing, in words: lines that are not events (kept in the log,
+   * not indexed), a last line another appender is still writing. */
+  notes: string[]
   /** Event lines in the log. */
   events: number
   /** Checkpoints in the log. */
@@ -57,8 +60,8 @@ export interface Verification {
 export declare class IncrementalWriter {
   /**
    * A writer for the log `eventFile` and the index `indexFile`; creates neither until the first
-   * event. On the first event it recovers the session: a torn last line is cut (kept aside) and
-   * an index that is behind or unreadable is rebuilt from the log.
+   * event. On the first event it recovers the session: a batch a crash cut short is taken back
+   * out of the log, and an index that is behind, wrong or unreadable is rebuilt from the log.
    */
   constructor(eventFile: string, indexFile: string, options?: WriterOptions)
   /**

@@ -309,14 +309,16 @@ class SessionReader {
 
 /**
  * Reads a session's log whole and compares its index with the one the log implies; changes
- * nothing. Resolves to `{ ok, problems, events, checkpoints }`.
+ * nothing and takes no lock, so a session being written can be checked. Resolves to
+ * `{ ok, problems, notes, events, checkpoints }`: `notes` are no damage (lines that are not
+ * events, kept and not indexed; a last line still being written).
  */
 async function verify(eventFile, indexFile = defaultIndexFile(eventFile)) {
   requireString('eventFile', eventFile)
   requireString('indexFile', indexFile)
-  const { failure, problems, events, checkpoints } = await verifySession(eventFile, indexFile)
+  const { failure, problems, notes, events, checkpoints } = await verifySession(eventFile, indexFile)
   if (failure) throw toCallerError(failure)
-  return { ok: problems.length === 0, problems, events, checkpoints }
+  return { ok: problems.length === 0, problems, notes, events, checkpoints }
 }
 
 /**

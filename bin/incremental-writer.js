@@ -14,8 +14,9 @@ async function main([command, eventFile, indexFile]) {
     return 2
   }
   if (command === 'verify') {
-    const { ok, problems, events, checkpoints } = await verify(eventFile, indexFile)
+    const { ok, problems, notes, events, checkpoints } = await verify(eventFile, indexFile)
     console.log(`${eventFile}: ${events} events, ${checkpoints} checkpoints`)
+    for (const note of notes) console.log(`  note: ${note}`)
     for (const problem of problems) console.log(`  problem: ${problem}`)
     console.log(ok ? 'ok: the log and the index agree' : `${problems.length} problem(s) found`)
     return ok ? 0 : 1

@@ -56,6 +56,10 @@ impl From<&WriteError> for NativeFailure {
                 path: Some(path.to_string_lossy().into_owned()),
                 ..NativeFailure::error("ERR_NOT_A_CHECKPOINT", err.to_string())
             },
+            WriteError::NotAFile { path, .. } => NativeFailure {
+                path: Some(path.to_string_lossy().into_owned()),
+                ..NativeFailure::error("ERR_NOT_A_FILE", err.to_string())
+            },
             WriteError::Locked { path } => NativeFailure {
                 path: Some(path.to_string_lossy().into_owned()),
                 ..NativeFailure::error("ERR_SESSION_LOCKED", err.to_string())

@@ -14,6 +14,8 @@ use crate::core::{Durability, Writer};
 pub struct NativeVerification {
     pub failure: Option<NativeFailure>,
     pub problems: Vec<String>,
+    /// What is worth knowing but is no damage (lines that are not events, a line being written).
+    pub notes: Vec<String>,
     pub events: f64,
     pub checkpoints: u32,
 }
@@ -40,12 +42,14 @@ pub fn verify_session(log: &Path, index: &Path) -> NativeVerification {
         Ok(found) => NativeVerification {
             failure: None,
             problems: found.problems,
+            notes: found.notes,
             events: found.events as f64,
             checkpoints: u32::try_from(found.checkpoints).unwrap_or(u32::MAX),
         },
         Err(err) => NativeVerification {
             failure: Some(NativeFailure::from(&err)),
             problems: Vec::new(),
+            notes: Vec::new(),
             events: 0.0,
             checkpoints: 0,
         },

@@ -22,6 +22,10 @@ pub enum WriteError {
     /// Another writer, in this process or another, has the log open.
     #[error("the session log '{}' is open in another writer", path.display())]
     Locked { path: PathBuf },
+    /// A path the writer uses names something other than a regular file: a FIFO, a device,
+    /// a socket, or a symbolic link where the writer makes files of its own.
+    #[error("'{}' is {what}, not a regular file", path.display())]
+    NotAFile { path: PathBuf, what: &'static str },
     /// A read was asked to start at an offset where no checkpoint line starts.
     #[error("byte {offset} of '{}' is not the start of a checkpoint line", path.display())]
     NotACheckpoint { path: PathBuf, offset: u64 },

@@ -45,13 +45,6 @@ pub struct IndexUpdate {
     marks_dirty: bool,
 }
 
-/// What it takes to put the index back as it was before an update.
-#[derive(Debug)]
-pub struct IndexUndo {
-    checkpoints_before: usize,
-    event_count_before: Option<JsValue>,
-}
-
 impl SessionIndex {
     /// A new, empty index for `session_id`, its keys in the original module's order.
     pub fn new(session_id: &str) -> Self {
@@ -144,10 +137,8 @@ impl SessionIndex {
         update
     }
 
-    /// Applies a planned update; the returned undo puts the index back.
-    pub fn apply(&mut self, update: IndexUpdate) -> IndexUndo {
-        let checkpoints_before = self.checkpoints().map_or(0, |items| items.len());
-        let event_count_before = self.root.get("eventCount").cloned();
+    /// Applies a planned update.
+    pub fn apply(&mut self, update: IndexUpdate) {
         if let Some(count) = update.next_event_count {
             self.root.insert("eventCount", JsValue::Number(count));
         }
@@ -158,18 +149,6 @@ impl SessionIndex {
         }
         if let Some(checkpoints) = self.checkpoints() {
             checkpoints.extend(update.checkpoints.into_iter().map(JsValue::Object));
-        }
-        IndexUndo { checkpoints_before, event_count_before }
-    }
-
-    /// Puts the index back as it was before the update that returned `undo`.
-    pub fn undo(&mut self, undo: IndexUndo) {
-        self.touch("checkpoints");
-        if let Some(checkpoints) = self.checkpoints() {
-            checkpoints.truncate(undo.checkpoints_before);
-        }
-        if let Some(count) = undo.event_count_before {
-            self.root.insert("eventCount", count);
         }
     }
 
@@ -190,6 +169,14 @@ impl SessionIndex {
     /// `eventCount` as a number, `None` when the index has none.
     pub fn event_count(&self) -> Option<f64> {
         self.root.get("eventCount").map(JsValue::to_number)
+    }
+
+    /// Whether `eventCount` is one a log whose checkpoint has `seq` could give: a whole number,
+    /// not negative, above that seq.
+    pub fn event_count_covers(&self, seq: Option<f64>) -> bool {
+        let Some(count) = self.event_count() else { return false };
+        let whole = count.is_finite() && count >= 0.0 && count.fract() == 0.0;
+        whole && seq.filter(|seq| seq.is_finite()).is_none_or(|seq| count >= seq + 1.0)
     }
 
     /// Sets `field[key]` (making `field` an object if it is not one); returns the value it replaced.
@@ -281,7 +268,7 @@ mod tests {
         lines.iter().map(|line| Event::parse(line).unwrap()).collect()
     }
 
-    fn apply(index: &mut SessionIndex, events: &[Event<'static>], offsets: &[u64]) -> IndexUndo {
+    fn apply(index: &mut SessionIndex, events: &[Event<'static>], offsets: &[u64]) {
         let update = index.plan(events.iter().zip(offsets.iter().copied()));
         index.apply(update)
     }
@@ -347,13 +334,7 @@ mod tests {
             out
         };
         assert_eq!(index.to_json(), printed(&index));
-        let undo = apply(
-            &mut index,
-            &events(&[r#"{"type":"checkpoint","seq":1}"#, r#"{"type":"checkpoint","seq":2}"#]),
-            &[9, 30],
-        );
-        assert_eq!(index.to_json(), printed(&index));
-        index.undo(undo);
+        apply(&mut index, &events(&[r#"{"type":"checkpoint","seq":1}"#, r#"{"type":"checkpoint","seq":2}"#]), &[9, 30]);
         assert_eq!(index.to_json(), printed(&index));
         let previous = index.set_entry("states", "b", JsValue::Bool(true));
         assert_eq!(index.to_json(), printed(&index));
@@ -362,16 +343,6 @@ mod tests {
         index.truncate_checkpoints(0);
         assert_eq!(index.to_json(), printed(&index));
         assert_eq!(fresh(&index), index.root);
-    }
-
-    #[test]
-    fn undo_restores_the_index() {
-        let mut index = SessionIndex::new("s");
-        let before = index.clone();
-        let undo = apply(&mut index, &events(&[r#"{"type":"checkpoint","seq":3}"#]), &[7]);
-        assert_ne!(index, before);
-        index.undo(undo);
-        assert_eq!(index, before);
     }
 
     #[test]

@@ -25,6 +25,8 @@ use super::durability::Durability;
 use super::error::WriteError;
 use super::index::SessionIndex;
 use super::pieces::{self, Layout, PieceRef};
+use super::regular_file::{self, Links};
+use super::side_files;
 
 /// Bytes of neighbouring pieces joined into one write.
 const WRITE_RUN_BYTES: usize = 1 << 20;
@@ -65,9 +67,10 @@ impl Stamp {
         file.metadata().map(|meta| Stamp::from(&meta))
     }
 
-    /// The stamp of the file at `path`; `None` when there is none.
+    /// The stamp of the file at `path` (of a link itself, not what it points at); `None` when
+    /// there is none.
     fn at(path: &Path) -> io::Result<Option<Self>> {
-        match fs::metadata(path) {
+        match fs::symlink_metadata(path) {
             Ok(meta) => Ok(Some(Stamp::from(&meta))),
             Err(err) if err.kind() == ErrorKind::NotFound => Ok(None),
             Err(err) => Err(err),
@@ -88,9 +91,8 @@ impl IndexFile {
     /// The index at `path`; nothing is touched until it is read or replaced.
     pub fn new(path: impl Into<PathBuf>, durability: Durability) -> Self {
         let path = path.into();
-        let mut spare_path = path.as_os_str().to_owned();
-        spare_path.push(".spare");
-        IndexFile { path, spare_path: spare_path.into(), durability, live: None, spare: None }
+        let spare_path = side_files::beside(&path, ".spare");
+        IndexFile { path, spare_path, durability, live: None, spare: None }
     }
 
     /// The index file's path.
@@ -137,11 +139,14 @@ impl IndexFile {
         Ok(bytes_written)
     }
 
-    /// Lets go of both files and removes the spare, leaving only the index beside the log.
-    pub fn close(&mut self) {
+    /// Lets go of both files; with `remove_spare` (when this writer held the session), removes
+    /// the spare, leaving only the index beside the log.
+    pub fn close(&mut self, remove_spare: bool) {
         (self.live, self.spare) = (None, None);
-        // Best effort: a spare left behind is reused by the next writer.
-        let _ = fs::remove_file(&self.spare_path);
+        if remove_spare {
+            // Best effort: a spare left behind is reused by the next writer.
+            let _ = fs::remove_file(&self.spare_path);
+        }
     }
 
     /// The spare, with the layout of what it holds when this writer knows. One left by an
@@ -149,11 +154,10 @@ impl IndexFile {
     /// writes it), unless someone still has it open: then it is left to them and a new spare
     /// is made.
     fn open_spare(&mut self) -> Result<(File, Option<Layout>), WriteError> {
-        let open_error = |err| WriteError::io("open", &self.spare_path, err);
         let known = self.spare.take();
         let Some(on_disk) = Stamp::at(&self.spare_path).map_err(|err| WriteError::io("stat", &self.spare_path, err))?
         else {
-            return create_new(&self.spare_path).map(|file| (file, None)).map_err(open_error);
+            return create_new(&self.spare_path).map(|file| (file, None));
         };
         // The file kept open is used while the spare's path still names it; what it holds is
         // known while it is as this writer left it.
@@ -165,7 +169,8 @@ impl IndexFile {
         };
         let spare = match held {
             Some(file) => file,
-            None => OpenOptions::new().write(true).open(&self.spare_path).map_err(open_error)?,
+            // Read access too, so that a FIFO planted there opens at once and is refused.
+            None => regular_file::open(&self.spare_path, OpenOptions::new().read(true).write(true), Links::Refuse)?,
         };
         if open_only_here(&spare) {
             return Ok((spare, layout));
@@ -177,12 +182,13 @@ impl IndexFile {
             }
             _ => {}
         }
-        create_new(&self.spare_path).map(|file| (file, None)).map_err(open_error)
+        create_new(&self.spare_path).map(|file| (file, None))
     }
 }
 
-fn create_new(path: &Path) -> io::Result<File> {
-    OpenOptions::new().write(true).create_new(true).open(path)
+/// Creates a file that did not exist (never through a link planted at its path).
+fn create_new(path: &Path) -> Result<File, WriteError> {
+    regular_file::open(path, OpenOptions::new().write(true).create_new(true), Links::Refuse)
 }
 
 /// Whether no one but the caller has `file` open: only then does the kernel grant a write
@@ -250,18 +256,22 @@ pub fn read(path: &Path) -> Result<Option<SessionIndex>, WriteError> {
     read_with_stamp(path)?.map(|(text, _)| parse(path, &text)).transpose()
 }
 
-/// The file's text and stamp; `None` when there is no such file.
+/// The file's text (decoded as `readFile(file, 'utf8')` decodes it, bytes that are not UTF-8
+/// becoming U+FFFD) and stamp; `None` when there is no such file.
 fn read_with_stamp(path: &Path) -> Result<Option<(String, Stamp)>, WriteError> {
     let read = |mut file: File| {
         let stamp = Stamp::of(&file)?;
-        let mut text = String::with_capacity(stamp.len as usize);
-        io::Read::read_to_string(&mut file, &mut text).map(|_| (text, stamp))
+        let mut bytes = Vec::with_capacity(stamp.len as usize);
+        io::Read::read_to_end(&mut file, &mut bytes)?;
+        let text = String::from_utf8(bytes).unwrap_or_else(|err| String::from_utf8_lossy(err.as_bytes()).into_owned());
+        Ok((text, stamp))
     };
-    match File::open(path).and_then(read) {
-        Ok(read) => Ok(Some(read)),
-        Err(err) if err.kind() == ErrorKind::NotFound => Ok(None),
-        Err(err) => Err(WriteError::io("open", path, err)),
-    }
+    let file = match regular_file::open(path, OpenOptions::new().read(true), Links::Follow) {
+        Ok(file) => file,
+        Err(WriteError::Io { source, .. }) if source.kind() == ErrorKind::NotFound => return Ok(None),
+        Err(err) => return Err(err),
+    };
+    read(file).map(Some).map_err(|err| WriteError::io("read", path, err))
 }
 
 fn parse(path: &Path, text: &str) -> Result<SessionIndex, WriteError> {
@@ -295,7 +305,7 @@ mod tests {
         assert_eq!(fs::read_to_string(&index.spare_path).unwrap(), "{\"a\": 1}");
         replace(&mut index, &[&piece("{\"b\": 22222}")]);
         assert_eq!(fs::read_to_string(index.path()).unwrap(), "{\"b\": 22222}");
-        index.close();
+        index.close(true);
         let names: Vec<_> = fs::read_dir(dir.path()).unwrap().map(|entry| entry.unwrap().file_name()).collect();
         assert_eq!(names, ["s.index.json"]);
     }

@@ -1,15 +1,28 @@
 //! The append-only event log: one JSON line per event, after a session header line.
-//! A writer holds an exclusive lock on the log while it has it open.
+//! A writer holds an exclusive lock on the log while it has it open. Others may append to it
+//! all the same (the server's `fs.appendFileSync`, which takes no lock): the writer only ever
+//! appends, learns where its bytes landed from the kernel, and takes back only bytes it wrote.
 
 use std::fs::{self, File, OpenOptions, TryLockError};
-use std::io::{BufReader, Read, Seek, SeekFrom, Write};
-use std::os::unix::fs::MetadataExt;
+use std::io::{self, BufReader, Read, Seek, Write};
+use std::os::unix::fs::{FileExt, MetadataExt};
 use std::path::{Path, PathBuf};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
+use super::batch_record::RecordedBatch;
 use super::durability::Durability;
 use super::error::WriteError;
 use super::json::JsString;
+use super::regular_file::{self, Links};
+use super::side_files;
+
+/// How far after the indexed end of the log a recorded batch is looked for: others' lines can
+/// land between the moment the batch was recorded and its write, but not many.
+const RECORDED_BATCH_SEARCH_BYTES: u64 = 1 << 20;
+
+/// The kernel cuts a write short, when the process is killed, only at a page boundary: a batch
+/// cut short ends at a multiple of this.
+const PAGE_BYTES: u64 = 4096;
 
 /// The log file of one session, kept open and locked between batches.
 #[derive(Debug)]
@@ -32,13 +45,12 @@ pub enum Opened {
     Created,
 }
 
-/// Where the log ended when a batch began, so the batch can be undone.
+/// Read-only access to a log's bytes, for scanning: the writer's open log or a file opened
+/// only to be read (`verify`).
 #[derive(Debug, Clone, Copy)]
-pub struct LogEnd {
-    /// The log's length in bytes: where the batch's first byte goes.
-    pub offset: u64,
-    /// Whether the log was created for this batch, and goes away if the batch fails.
-    pub created: bool,
+pub struct LogView<'a> {
+    file: &'a File,
+    path: &'a Path,
 }
 
 impl EventLog {
@@ -58,15 +70,9 @@ impl EventLog {
         fs::metadata(&self.path).map_or(0, |metadata| metadata.len())
     }
 
-    /// The session id the header carries: the file name without `.jsonl`, as
-    /// `path.basename(file, '.jsonl')` gives it.
+    /// The session id the header carries; see `session_id`.
     pub fn session_id(&self) -> String {
-        let text = self.path.to_string_lossy();
-        let name = text.trim_end_matches('/').rsplit('/').next().unwrap_or_default();
-        match name.strip_suffix(".jsonl") {
-            Some(stem) if !stem.is_empty() => stem.to_owned(),
-            _ => name.to_owned(),
-        }
+        session_id(&self.path)
     }
 
     /// The session header line, newline included, written first in an empty log.
@@ -78,7 +84,9 @@ impl EventLog {
 
     /// Makes sure the log is open and locked, creating it if it does not exist. A log removed
     /// or replaced behind the writer's back is opened anew. Fails with `Locked` when another
-    /// writer, in this process or another, holds the log. Also says the log's length.
+    /// writer, in this process or another, holds the log, and with `NotAFile` (or `EISDIR`)
+    /// when the path names anything but a regular file (it may be a link to one). Also says
+    /// the log's length.
     pub fn open(&mut self) -> Result<(Opened, u64), WriteError> {
         if self.file.is_some() {
             if let Some(len) = self.len_if_still_at_path()? {
@@ -88,14 +96,14 @@ impl EventLog {
         }
         let mut options = OpenOptions::new();
         options.read(true).append(true);
-        let (file, opened) = match options.open(&self.path) {
+        let (file, opened) = match regular_file::open(&self.path, &mut options, Links::Follow) {
             Ok(file) => (file, Opened::Existing),
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
-                let file = options.create_new(true).open(&self.path).map_err(|err| self.io("open", err))?;
+            Err(WriteError::Io { source, .. }) if source.kind() == io::ErrorKind::NotFound => {
+                let file = regular_file::open(&self.path, options.create_new(true), Links::Follow)?;
                 self.durability.sync_directory_of(&self.path).map_err(|err| self.io("fsync", err))?;
                 (file, Opened::Created)
             }
-            Err(err) => return Err(self.io("open", err)),
+            Err(err) => return Err(err),
         };
         match file.try_lock() {
             Ok(()) => {}
@@ -113,55 +121,130 @@ impl EventLog {
         Ok((opened, metadata.len()))
     }
 
+    /// Whether the log is open (and so locked by this writer).
+    pub fn is_open(&self) -> bool {
+        self.file.is_some()
+    }
+
     /// Lets the log go: closes the file and releases its lock.
     pub fn close(&mut self) {
         self.file = None;
     }
 
+    /// The open log's bytes, to read.
+    pub fn view(&self) -> LogView<'_> {
+        LogView::new(self.file(), &self.path)
+    }
+
     /// The open log's length in bytes.
     pub fn len(&self) -> Result<u64, WriteError> {
-        Ok(self.file().metadata().map_err(|err| self.io("fstat", err))?.len())
+        self.view().len()
     }
 
-    /// Appends `bytes` after `end` in a single write, flushed as the durability mode asks.
-    /// On failure the log is put back as it was at `end`.
-    pub fn append(&mut self, end: LogEnd, bytes: &[u8]) -> Result<(), WriteError> {
+    /// Appends `bytes` (not empty) at the log's end, flushed as the durability mode asks, and
+    /// returns the offset where they start: lines others append land before or after them,
+    /// never among them. On failure, the bytes that reached the log are taken back out.
+    pub fn append(&mut self, bytes: &[u8], created: bool) -> Result<u64, WriteError> {
         let mut file = self.file();
-        let written = file.write_all(bytes).map_err(|err| self.io("write", err));
-        let synced = written.and_then(|()| self.durability.sync_log(file).map_err(|err| self.io("fdatasync", err)));
-        if synced.is_err() {
-            self.rollback(end);
+        let mut start: Option<u64> = None;
+        let mut written = 0;
+        let failure = loop {
+            if written == bytes.len() {
+                break self.durability.sync_log(file).err().map(|err| self.io("fdatasync", err));
+            }
+            let landed = file.write(&bytes[written..]).and_then(|count| {
+                // With O_APPEND the kernel puts the file position at the end of what it wrote.
+                Ok((file.stream_position()? - count as u64, count))
+            });
+            match landed {
+                Ok((_, 0)) => break Some(self.io("write", io::ErrorKind::WriteZero.into())),
+                Ok((at, count)) if start.is_none_or(|start| start + written as u64 == at) => {
+                    start.get_or_insert(at);
+                    written += count;
+                }
+                Ok((at, count)) => {
+                    // Another appender's bytes landed between two parts of a short write.
+                    self.take_back(at, count as u64, false);
+                    break Some(self.io("write", io::Error::from_raw_os_error(libc::EAGAIN)));
+                }
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+                Err(err) => break Some(self.io("write", err)),
+            }
+        };
+        match (failure, start) {
+            (None, Some(start)) => Ok(start),
+            (failure, start) => {
+                if let Some(start) = start {
+                    self.take_back(start, written as u64, created);
+                }
+                Err(failure.unwrap_or_else(|| self.io("write", io::ErrorKind::WriteZero.into())))
+            }
         }
-        synced
     }
 
-    /// Puts the log back as it was at `end`: cut to that length, or removed if the batch created it.
-    pub fn rollback(&mut self, end: LogEnd) {
-        // Best effort: the batch's own error is what the caller reports.
-        if end.created {
+    /// Takes back out of the log `len` bytes this writer wrote at `start`: the log is cut back
+    /// to `start` when they end it (and removed when `created` and nothing is left), and
+    /// otherwise, since others' lines follow, they are overwritten with spaces, which JSON
+    /// readers pass over as the whitespace before the next line. Best effort: the caller
+    /// reports the error that made it undo.
+    pub fn take_back(&mut self, start: u64, len: u64, created: bool) {
+        let Some(file) = &self.file else { return };
+        let Ok(log_len) = file.metadata().map(|metadata| metadata.len()) else { return };
+        if log_len == start + len {
+            let _ = file.set_len(start);
+        } else if log_len > start + len {
+            let _ = write_at_position(file, &vec![b' '; len as usize], start);
+        }
+        let _ = self.durability.sync_log(file);
+        if created && start == 0 && log_len == len {
             let _ = fs::remove_file(&self.path);
             self.file = None;
-        } else if let Some(file) = &self.file {
-            let _ = file.set_len(end.offset);
         }
     }
 
-    /// A buffered reader of the open log from byte `offset` on.
-    pub fn reader_at(&self, offset: u64) -> Result<BufReader<File>, WriteError> {
-        let mut file = self.file().try_clone().map_err(|err| self.io("dup", err))?;
-        file.seek(SeekFrom::Start(offset)).map_err(|err| self.io("lseek", err))?;
-        Ok(BufReader::with_capacity(1 << 20, file))
+    /// Takes back out of the log what reached it of `batch`, when a crash cut its write short;
+    /// returns where those bytes were and how many, or `None` when the log holds all of the
+    /// batch or none of it.
+    pub fn take_back_recorded(&mut self, batch: &RecordedBatch) -> Result<Option<(u64, u64)>, WriteError> {
+        let Some(&first) = batch.bytes.first() else { return Ok(None) };
+        let log_len = self.len()?;
+        if batch.base >= log_len {
+            return Ok(None);
+        }
+        let until = log_len.min(batch.base + RECORDED_BATCH_SEARCH_BYTES + batch.bytes.len() as u64);
+        let mut after_base = Vec::new();
+        self.view()
+            .reader_at(batch.base)?
+            .take(until - batch.base)
+            .read_to_end(&mut after_base)
+            .map_err(|err| self.io("read", err))?;
+        for (at, _) in after_base.iter().enumerate().filter(|&(_, &byte)| byte == first) {
+            let matched = after_base[at..].iter().zip(&batch.bytes).take_while(|(a, b)| a == b).count() as u64;
+            let start = batch.base + at as u64;
+            if matched == batch.bytes.len() as u64 {
+                return Ok(None);
+            }
+            let at_line_start = at == 0 || after_base[at - 1] == b'\n' || first == b'\n';
+            let cut_short = matched > 0
+                && (start + matched == log_len || (at_line_start && (start + matched).is_multiple_of(PAGE_BYTES)));
+            if cut_short {
+                self.take_back(start, matched, false);
+                return Ok(Some((start, matched)));
+            }
+        }
+        Ok(None)
     }
 
-    /// Cuts the log back to `offset`; the bytes cut off are first kept in a new file
-    /// beside the log, whose path is returned.
-    pub fn cut_tail(&mut self, offset: u64) -> Result<PathBuf, WriteError> {
-        let aside = aside_path(&self.path, "torn");
+    /// Cuts the log back to `offset`; the bytes cut off are first kept in a new file beside
+    /// the log, whose path is returned. Only `repair` does this, to a last line that stopped
+    /// growing.
+    pub fn set_aside_tail(&mut self, offset: u64) -> Result<PathBuf, WriteError> {
+        let aside = side_files::aside(&self.path, "torn");
         let mut tail = Vec::new();
-        self.reader_at(offset)?.read_to_end(&mut tail).map_err(|err| self.io("read", err))?;
-        let mut kept =
-            OpenOptions::new().write(true).create_new(true).open(&aside).map_err(|err| self.io("open", err))?;
-        kept.write_all(&tail).and_then(|()| kept.sync_all()).map_err(|err| self.io("write", err))?;
+        self.view().reader_at(offset)?.read_to_end(&mut tail).map_err(|err| self.io("read", err))?;
+        let mut options = OpenOptions::new();
+        let mut kept = regular_file::open(&aside, options.write(true).create_new(true), Links::Refuse)?;
+        kept.write_all(&tail).and_then(|()| kept.sync_all()).map_err(|err| WriteError::io("write", &aside, err))?;
         let file = self.file();
         file.set_len(offset).map_err(|err| self.io("ftruncate", err))?;
         self.durability.sync_log(file).map_err(|err| self.io("fdatasync", err))?;
@@ -172,7 +255,7 @@ impl EventLog {
         self.file.as_ref().expect("the log is opened before it is used")
     }
 
-    fn io(&self, syscall: &'static str, err: std::io::Error) -> WriteError {
+    fn io(&self, syscall: &'static str, err: io::Error) -> WriteError {
         WriteError::io(syscall, &self.path, err)
     }
 
@@ -180,25 +263,72 @@ impl EventLog {
     fn len_if_still_at_path(&self) -> Result<Option<u64>, WriteError> {
         let at_path = match fs::metadata(&self.path) {
             Ok(metadata) => metadata,
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(None),
             Err(err) => return Err(self.io("stat", err)),
         };
         Ok(((at_path.dev(), at_path.ino()) == self.identity).then_some(at_path.len()))
     }
 }
 
-/// A new path beside `path` for bytes kept aside: `<path>.<what>-<milliseconds>`.
-pub fn aside_path(path: &Path, what: &str) -> PathBuf {
-    let millis = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |elapsed| elapsed.as_millis());
-    let mut name = path.as_os_str().to_owned();
-    name.push(format!(".{what}-{millis}"));
-    let mut candidate = PathBuf::from(&name);
-    let mut attempt = 1;
-    while candidate.exists() {
-        candidate = PathBuf::from(format!("{}-{attempt}", name.to_string_lossy()));
-        attempt += 1;
+impl<'a> LogView<'a> {
+    /// The bytes of `file`, opened at `path`.
+    pub fn new(file: &'a File, path: &'a Path) -> Self {
+        LogView { file, path }
     }
-    candidate
+
+    /// The log's path.
+    pub fn path(&self) -> &'a Path {
+        self.path
+    }
+
+    /// The log's length in bytes now.
+    pub fn len(&self) -> Result<u64, WriteError> {
+        Ok(self.file.metadata().map_err(|err| WriteError::io("fstat", self.path, err))?.len())
+    }
+
+    /// A buffered reader of the log from byte `offset` on. It reads at positions of its own,
+    /// leaving the file's position, where the writer's appends are told where they landed, alone.
+    pub fn reader_at(&self, offset: u64) -> Result<BufReader<PositionalReader<'a>>, WriteError> {
+        Ok(BufReader::with_capacity(1 << 20, PositionalReader { file: self.file, at: offset }))
+    }
+}
+
+/// Reads a file from a position of its own (`pread`).
+#[derive(Debug)]
+pub struct PositionalReader<'a> {
+    file: &'a File,
+    at: u64,
+}
+
+impl Read for PositionalReader<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let read = self.file.read_at(buf, self.at)?;
+        self.at += read as u64;
+        Ok(read)
+    }
+}
+
+/// Writes `bytes` at `offset` of the log. Writes to a file opened for appending go to its end
+/// on Linux whatever position they name, so appending is switched off for the write; no one
+/// else writes through this writer's open file.
+fn write_at_position(file: &File, bytes: &[u8], offset: u64) -> io::Result<()> {
+    use rustix::fs::{fcntl_getfl, fcntl_setfl, OFlags};
+    let flags = fcntl_getfl(file)?;
+    fcntl_setfl(file, flags - OFlags::APPEND)?;
+    let written = file.write_all_at(bytes, offset);
+    fcntl_setfl(file, flags)?;
+    written
+}
+
+/// The session id a log's header carries: the file name without `.jsonl`, as
+/// `path.basename(file, '.jsonl')` gives it.
+pub fn session_id(path: &Path) -> String {
+    let text = path.to_string_lossy();
+    let name = text.trim_end_matches('/').rsplit('/').next().unwrap_or_default();
+    match name.strip_suffix(".jsonl") {
+        Some(stem) if !stem.is_empty() => stem.to_owned(),
+        _ => name.to_owned(),
+    }
 }
 
 #[cfg(test)]
@@ -207,7 +337,7 @@ mod tests {
 
     #[test]
     fn session_id_follows_path_basename() {
-        let id = |path: &str| EventLog::new(path, Durability::None).session_id();
+        let id = |path: &str| session_id(Path::new(path));
         assert_eq!(id("/a/b/sess-1.jsonl"), "sess-1");
         assert_eq!(id("sess.jsonl"), "sess");
         assert_eq!(id("/a/b/.jsonl"), ".jsonl");
@@ -239,16 +369,51 @@ mod tests {
         assert_eq!(second.open().unwrap().0, Opened::Existing);
     }
 
-    #[test]
-    fn cutting_a_tail_keeps_the_cut_bytes_beside_the_log() {
+    fn opened_with(content: &str) -> (tempfile::TempDir, PathBuf, EventLog) {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("s.jsonl");
-        fs::write(&path, "{\"type\":\"a\"}\n{\"type\":").unwrap();
-        let mut log = EventLog::new(&path, Durability::Full);
+        fs::write(&path, content).unwrap();
+        let mut log = EventLog::new(&path, Durability::None);
         log.open().unwrap();
-        let aside = log.cut_tail(13).unwrap();
+        (dir, path, log)
+    }
+
+    #[test]
+    fn appends_say_where_they_landed_after_others_lines() {
+        let (_dir, path, mut log) = opened_with("{\"type\":\"a\"}\n");
+        assert_eq!(log.append(b"{\"type\":\"b\"}\n", false).unwrap(), 13);
+        fs::OpenOptions::new().append(true).open(&path).unwrap().write_all(b"{\"type\":\"other\"}\n").unwrap();
+        assert_eq!(log.append(b"{\"type\":\"c\"}\n", false).unwrap(), 26 + 17);
+    }
+
+    #[test]
+    fn taking_back_cuts_the_end_or_blanks_bytes_others_wrote_after() {
+        let (_dir, path, mut log) = opened_with("{\"type\":\"a\"}\n");
+        let start = log.append(b"{\"type\":\"mine\"}\n", false).unwrap();
+        log.take_back(start, 16, false);
         assert_eq!(fs::read_to_string(&path).unwrap(), "{\"type\":\"a\"}\n");
-        assert_eq!(fs::read_to_string(&aside).unwrap(), "{\"type\":");
-        assert!(aside.file_name().unwrap().to_string_lossy().starts_with("s.jsonl.torn-"));
+        let start = log.append(b"{\"type\":\"mine\"}\n", false).unwrap();
+        fs::OpenOptions::new().append(true).open(&path).unwrap().write_all(b"{\"type\":\"other\"}\n").unwrap();
+        log.take_back(start, 16, false);
+        assert_eq!(
+            fs::read_to_string(&path).unwrap(),
+            format!("{{\"type\":\"a\"}}\n{}{{\"type\":\"other\"}}\n", " ".repeat(16))
+        );
+    }
+
+    #[test]
+    fn a_recorded_batch_cut_short_is_taken_back_and_a_whole_one_is_left() {
+        let head = "{\"type\":\"a\"}\n";
+        let batch = RecordedBatch { base: head.len() as u64, bytes: b"{\"type\":\"b\"}\n{\"type\":\"c\"}\n".to_vec() };
+        let whole = format!("{head}{}", std::str::from_utf8(&batch.bytes).unwrap());
+        let (_dir, path, mut log) = opened_with(&whole);
+        assert_eq!(log.take_back_recorded(&batch).unwrap(), None);
+        assert_eq!(fs::read_to_string(&path).unwrap(), whole);
+
+        let other = "{\"type\":\"other\"}\n";
+        let (_dir, path, mut log) = opened_with(&format!("{head}{other}{{\"type\":\"b\"}}\n{{\"ty"));
+        assert_eq!(log.take_back_recorded(&batch).unwrap(), Some(((head.len() + other.len()) as u64, 17)));
+        assert_eq!(fs::read_to_string(&path).unwrap(), format!("{head}{other}"));
+        assert_eq!(log.take_back_recorded(&batch).unwrap(), None, "nothing left to take back");
     }
 }

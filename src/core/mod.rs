@@ -1,6 +1,7 @@
 //! The writer's core: events, the log, the index and the writer that keeps them in step.
 //! Nothing here knows about Node; the bindings translate to and from it.
 
+pub mod batch_record;
 pub mod durability;
 pub mod error;
 pub mod event;
@@ -11,6 +12,8 @@ pub mod log;
 pub mod pieces;
 pub mod reader;
 pub mod recovery;
+pub mod regular_file;
+pub mod side_files;
 pub mod verify;
 pub mod writer;
 

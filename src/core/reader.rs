@@ -1,12 +1,13 @@
 //! Reading a log from a byte offset: only the lines asked for are read, so the cost follows
 //! what is returned, not the size of the file.
 
-use std::fs::File;
+use std::fs::OpenOptions;
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
 
 use super::error::WriteError;
 use super::event::{Event, EventKind};
+use super::regular_file::{self, Links};
 
 /// Whole event lines read from a log, and where to go on from.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -23,7 +24,7 @@ pub struct Chunk {
 /// `require_checkpoint`, fails with `NotACheckpoint` unless `offset` starts a checkpoint line.
 pub fn read_lines(path: &Path, offset: u64, max_lines: usize, require_checkpoint: bool) -> Result<Chunk, WriteError> {
     let io = |syscall| move |err| WriteError::io(syscall, path, err);
-    let mut file = File::open(path).map_err(io("open"))?;
+    let mut file = regular_file::open(path, OpenOptions::new().read(true), Links::Follow)?;
     let starts_line = offset == 0 || {
         let mut before = [0u8];
         file.seek(SeekFrom::Start(offset - 1)).map_err(io("lseek"))?;

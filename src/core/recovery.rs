@@ -1,25 +1,33 @@
-//! Bringing the log and the index back into agreement: a torn last line is cut off (and
-//! kept aside), and an index that is missing, unreadable or behind is rebuilt from the log,
-//! scanning only from the last checkpoint it can still trust.
+//! Bringing the log and the index back into agreement: an index that is missing, unreadable,
+//! wrong or behind is rebuilt from the log, scanning only from the last checkpoint it can still
+//! trust when opening a session, or the whole log when repairing or verifying.
+//!
+//! Recovery never cuts the log: a last line without its newline may be another appender's,
+//! still being written. Whole lines that are not events stay in the log, unindexed.
 
-use std::io::BufRead;
+use std::io::{BufRead, Read};
 use std::path::PathBuf;
 
 use super::error::WriteError;
 use super::event::{Event, EventKind};
 use super::index::SessionIndex;
 use super::json::JsValue;
-use super::log::EventLog;
+use super::log::LogView;
 
 /// What recovery found and changed.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct Recovery {
-    /// A torn last line that was cut off: where it started, how long it was, where it was kept.
-    pub torn_tail: Option<TornTail>,
+    /// A last line without its newline: where it starts, how long it is, and where it was
+    /// kept when `repair` cut it off.
+    pub partial_tail: Option<TornTail>,
+    /// A batch whose write a crash cut short, taken back out of the log: where it was, how many bytes.
+    pub taken_back: Option<(u64, u64)>,
     /// Offsets of whole lines that are not events; they stay in the log, unindexed.
     pub unreadable_lines: Vec<u64>,
     /// Where the scan of the log began: 0, or the last checkpoint the index could be trusted to.
     pub scanned_from: u64,
+    /// Where the log's whole lines end: the index covers the log up to here.
+    pub indexed_to: u64,
     /// Lines scanned and indexed.
     pub lines_scanned: u64,
     /// Index checkpoints whose offset did not point at their line, dropped.
@@ -36,9 +44,14 @@ impl Recovery {
     /// What recovery changed, one sentence each; empty when the files already agreed.
     pub fn changes(&self) -> Vec<String> {
         let mut changes = Vec::new();
-        if let Some(TornTail { offset, len, kept_at }) = &self.torn_tail {
-            let kept = kept_at.as_ref().map_or(String::new(), |path| format!(", kept in {}", path.display()));
-            changes.push(format!("cut a torn tail of {len} bytes from byte {offset} of the log{kept}"));
+        if let Some((offset, len)) = self.taken_back {
+            changes.push(format!("took back the {len} bytes at byte {offset} of a batch a crash cut short"));
+        }
+        if let Some(TornTail { offset, len, kept_at: Some(path) }) = &self.partial_tail {
+            changes.push(format!(
+                "cut a torn tail of {len} bytes from byte {offset} of the log, kept in {}",
+                path.display()
+            ));
         }
         if let Some(path) = &self.index_kept_at {
             changes.push(format!("moved the unreadable index to {}", path.display()));
@@ -59,96 +72,116 @@ impl Recovery {
     }
 }
 
-/// Bytes at the end of the log that are not a whole event line.
+/// Bytes at the end of the log that are not a whole line.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TornTail {
     pub offset: u64,
     pub len: u64,
-    /// Where the bytes were kept when they were cut off; `None` when only checking.
+    /// Where the bytes were kept when they were cut off; `None` while they are in the log.
     pub kept_at: Option<PathBuf>,
 }
 
-/// Whether recovery changes the log or only says what it would change.
+/// How much of the index recovery checks against the log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    Repair,
-    Check,
+pub enum Scope {
+    /// Opening a session: the index is trusted up to its last checkpoint that points at its own
+    /// line (when its `eventCount` is plausible), and the log is read from there on, so the cost
+    /// follows what the index lacks, not the size of the log.
+    FromTrustedCheckpoint,
+    /// Repairing or verifying: every field is recomputed from the whole log.
+    WholeLog,
 }
 
 /// What one pass over the log from some offset found.
 #[derive(Debug, Default)]
 struct Scan {
-    /// Where the torn tail starts, if the log has one.
-    torn_at: Option<u64>,
+    /// Where the last whole line ends.
+    whole_end: u64,
+    /// Whether bytes without a newline follow the last whole line.
+    partial: bool,
     unreadable_lines: Vec<u64>,
     lines: u64,
     checkpoints: usize,
 }
 
-/// Checks the whole index against the open log and repairs both: the log's torn tail is
-/// cut, and the index gains what the log holds beyond it. `index` is the index as loaded
-/// (`None` when its file was missing or unreadable, in which case it is rebuilt whole).
+/// Checks the index against the log and rebuilds what disagrees; `loaded` is the index as
+/// loaded (`None` when its file was missing or unreadable, in which case it is rebuilt whole).
+/// States, receipts and fields the writer does not know are kept. Reads the log only.
 pub fn reconcile(
-    log: &mut EventLog,
+    log: &LogView<'_>,
     loaded: Option<SessionIndex>,
-    mode: Mode,
+    scope: Scope,
+    session_id: &str,
 ) -> Result<(SessionIndex, Recovery), WriteError> {
     let before = loaded.as_ref().map(SessionIndex::to_json);
-    let mut index = loaded.unwrap_or_else(|| SessionIndex::new(&log.session_id()));
+    let mut index = loaded.unwrap_or_else(|| SessionIndex::new(session_id));
     index.ensure_checkpoints_array();
-    let trusted = last_trusted_checkpoint(log, &index)?;
-    let checkpoints_dropped = index.truncate_checkpoints(trusted.map_or(0, |(position, _)| position + 1));
-    let scanned_from = match trusted {
-        Some((_, offset)) => offset,
-        None => {
-            // Nothing to trust: the count comes from the whole log.
-            index.reset_event_count();
-            0
-        }
+    let trusted = match scope {
+        Scope::FromTrustedCheckpoint => last_trusted_checkpoint(log, &index)?,
+        Scope::WholeLog => None,
     };
-    let scan = scan_into(log, &mut index, scanned_from, trusted.is_some())?;
+    let truncated = index.truncate_checkpoints(trusted.map_or(0, |trusted| trusted.position + 1));
+    // Rebuilding the whole index drops every checkpoint to find it again: only a trusted scan
+    // drops checkpoints for being wrong.
+    let checkpoints_dropped = if scope == Scope::WholeLog { 0 } else { truncated };
+    let mut scanned_from = trusted.map_or(0, |trusted| trusted.offset);
+    if trusted.is_none() {
+        index.reset_event_count();
+    }
+    let mut scan = scan_into(log, &mut index, scanned_from, u64::MAX, trusted.is_some())?;
+    if trusted.is_some_and(|trusted| !index.event_count_covers(trusted.seq)) {
+        // An eventCount this log cannot give: count again from the start.
+        index.truncate_checkpoints(0);
+        index.reset_event_count();
+        scanned_from = 0;
+        scan = scan_into(log, &mut index, 0, u64::MAX, false)?;
+    }
+    let log_len = log.len()?;
     let recovery = Recovery {
-        torn_tail: torn_tail(log, scan.torn_at, mode)?,
+        partial_tail: scan.partial.then(|| TornTail {
+            offset: scan.whole_end,
+            len: log_len.saturating_sub(scan.whole_end),
+            kept_at: None,
+        }),
         unreadable_lines: scan.unreadable_lines,
         scanned_from,
+        indexed_to: scan.whole_end,
         lines_scanned: scan.lines,
         checkpoints_dropped,
         checkpoints_added: scan.checkpoints,
         index_changed: before.as_deref() != Some(index.to_json().as_str()),
-        index_kept_at: None,
+        ..Recovery::default()
     };
     Ok((index, recovery))
 }
 
-/// Indexes the lines appended to the log from `offset` on, behind the writer's back; a torn
-/// tail among them is cut off. Returns what was found.
-pub fn catch_up(log: &mut EventLog, index: &mut SessionIndex, offset: u64) -> Result<Recovery, WriteError> {
-    let before = index.checkpoint_count();
-    let scan = scan_into(log, index, offset, false)?;
-    Ok(Recovery {
-        torn_tail: torn_tail(log, scan.torn_at, Mode::Repair)?,
-        unreadable_lines: scan.unreadable_lines,
-        scanned_from: offset,
-        lines_scanned: scan.lines,
-        checkpoints_added: index.checkpoint_count() - before,
-        index_changed: scan.lines > 0,
-        ..Recovery::default()
-    })
+/// What catching up with lines appended behind the writer found.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct CatchUp {
+    /// Where the whole lines read end: the index now covers the log up to here.
+    pub indexed_to: u64,
+    /// Whole lines read (events or not).
+    pub lines: u64,
 }
 
-/// The torn tail starting at `torn_at`, cut off and kept aside when repairing.
-fn torn_tail(log: &mut EventLog, torn_at: Option<u64>, mode: Mode) -> Result<Option<TornTail>, WriteError> {
-    let Some(offset) = torn_at else { return Ok(None) };
-    let len = log.len()? - offset;
-    let kept_at = match mode {
-        Mode::Repair => Some(log.cut_tail(offset)?),
-        Mode::Check => None,
-    };
-    Ok(Some(TornTail { offset, len, kept_at }))
+/// Indexes the whole lines in the log between `from` and `until` (the end of the log at most),
+/// appended behind the writer's back. A last line without its newline is left for later.
+pub fn catch_up(log: &LogView<'_>, index: &mut SessionIndex, from: u64, until: u64) -> Result<CatchUp, WriteError> {
+    let scan = scan_into(log, index, from, until, false)?;
+    Ok(CatchUp { indexed_to: scan.whole_end, lines: scan.lines + scan.unreadable_lines.len() as u64 })
 }
 
-/// The position and offset of the last index checkpoint whose offset points at its own line.
-fn last_trusted_checkpoint(log: &EventLog, index: &SessionIndex) -> Result<Option<(usize, u64)>, WriteError> {
+/// A checkpoint of the index whose offset points at its own line.
+#[derive(Debug, Clone, Copy)]
+struct Trusted {
+    position: usize,
+    offset: u64,
+    /// The checkpoint's numeric `seq`.
+    seq: Option<f64>,
+}
+
+/// The last index checkpoint whose offset points at its own line.
+fn last_trusted_checkpoint(log: &LogView<'_>, index: &SessionIndex) -> Result<Option<Trusted>, WriteError> {
     let log_len = log.len()?;
     for (position, entry) in index.checkpoint_entries().iter().enumerate().rev() {
         let Some(JsValue::Number(offset)) = entry.as_object().and_then(|entry| entry.get("byteOffset")) else {
@@ -164,7 +197,7 @@ fn last_trusted_checkpoint(log: &EventLog, index: &SessionIndex) -> Result<Optio
         let Some(line) = line.strip_suffix(b"\n").and_then(|line| std::str::from_utf8(line).ok()) else { continue };
         let Ok(event) = Event::parse(line) else { continue };
         if event.kind == EventKind::Checkpoint && describes(entry, &event, offset) {
-            return Ok(Some((position, offset)));
+            return Ok(Some(Trusted { position, offset, seq: event.seq }));
         }
     }
     Ok(None)
@@ -177,28 +210,28 @@ fn describes(entry: &JsValue, event: &Event<'_>, offset: u64) -> bool {
     event.checkpoint_entry(offset).iter().all(|(key, value)| entry.get_key(&key) == Some(value))
 }
 
-/// Reads every whole line from `offset` to the end and indexes the events among them.
-/// A last line without its newline, or one that is not an event, is the torn tail.
-fn scan_into(log: &EventLog, index: &mut SessionIndex, offset: u64, skip_first: bool) -> Result<Scan, WriteError> {
-    let mut reader = log.reader_at(offset)?;
-    let mut scan = Scan::default();
+/// Reads every whole line from `offset` up to `until` and indexes the events among them.
+fn scan_into(
+    log: &LogView<'_>,
+    index: &mut SessionIndex,
+    offset: u64,
+    until: u64,
+    skip_first: bool,
+) -> Result<Scan, WriteError> {
+    let mut reader = log.reader_at(offset)?.take(until.saturating_sub(offset));
+    let mut scan = Scan { whole_end: offset, ..Scan::default() };
     let mut line = Vec::new();
-    let mut at = offset;
-    let mut unreadable_last: Option<u64> = None;
     loop {
         line.clear();
         let read = reader.read_until(b'\n', &mut line).map_err(|err| WriteError::io("read", log.path(), err))?;
         if read == 0 {
-            scan.torn_at = unreadable_last;
             return Ok(scan);
         }
         if line.last() != Some(&b'\n') {
-            scan.torn_at = Some(unreadable_last.unwrap_or(at));
+            scan.partial = true;
             return Ok(scan);
         }
-        if let Some(previous) = unreadable_last.take() {
-            scan.unreadable_lines.push(previous);
-        }
+        let at = scan.whole_end;
         let text = std::str::from_utf8(&line[..line.len() - 1]).ok();
         match text.map(Event::parse) {
             Some(Ok(event)) => {
@@ -208,9 +241,9 @@ fn scan_into(log: &EventLog, index: &mut SessionIndex, offset: u64, skip_first: 
                 }
                 scan.lines += 1;
             }
-            _ => unreadable_last = Some(at),
+            _ => scan.unreadable_lines.push(at),
         }
-        at += read as u64;
+        scan.whole_end += read as u64;
     }
 }
 
@@ -218,12 +251,12 @@ fn scan_into(log: &EventLog, index: &mut SessionIndex, offset: u64, skip_first: 
 mod tests {
     use super::*;
     use crate::core::durability::Durability;
+    use crate::core::log::EventLog;
     use std::fs;
 
     struct Fixture {
         _dir: tempfile::TempDir,
         log: EventLog,
-        path: PathBuf,
     }
 
     fn log_with(content: &str) -> Fixture {
@@ -232,7 +265,11 @@ mod tests {
         fs::write(&path, content).unwrap();
         let mut log = EventLog::new(&path, Durability::None);
         log.open().unwrap();
-        Fixture { _dir: dir, log, path }
+        Fixture { _dir: dir, log }
+    }
+
+    fn reconciled(fixture: &Fixture, loaded: Option<SessionIndex>, scope: Scope) -> (SessionIndex, Recovery) {
+        reconcile(&fixture.log.view(), loaded, scope, "s").unwrap()
     }
 
     const LOG: &str = concat!(
@@ -250,16 +287,15 @@ mod tests {
     }
 
     fn rebuilt(content: &str) -> SessionIndex {
-        let mut fixture = log_with(content);
-        reconcile(&mut fixture.log, None, Mode::Repair).unwrap().0
+        reconciled(&log_with(content), None, Scope::WholeLog).0
     }
 
     #[test]
     fn a_missing_index_is_rebuilt_from_the_whole_log() {
-        let mut fixture = log_with(LOG);
-        let (index, recovery) = reconcile(&mut fixture.log, None, Mode::Repair).unwrap();
+        let (index, recovery) = reconciled(&log_with(LOG), None, Scope::FromTrustedCheckpoint);
         assert_eq!(recovery.scanned_from, 0);
         assert_eq!(recovery.checkpoints_added, 2);
+        assert_eq!(recovery.indexed_to, LOG.len() as u64);
         let json = index.to_json();
         let [first, second] = checkpoint_offsets();
         assert!(json.contains("\"eventCount\": 4"), "{json}");
@@ -273,8 +309,7 @@ mod tests {
     fn an_index_behind_the_log_is_scanned_from_its_last_trusted_checkpoint() {
         let only_first = LOG.lines().take(3).map(|line| format!("{line}\n")).collect::<String>();
         let behind = rebuilt(&only_first);
-        let mut fixture = log_with(LOG);
-        let (index, recovery) = reconcile(&mut fixture.log, Some(behind), Mode::Repair).unwrap();
+        let (index, recovery) = reconciled(&log_with(LOG), Some(behind), Scope::FromTrustedCheckpoint);
         assert_eq!(recovery.scanned_from, checkpoint_offsets()[0]);
         assert_eq!(recovery.checkpoints_added, 1);
         assert!(recovery.index_changed);
@@ -283,11 +318,36 @@ mod tests {
 
     #[test]
     fn an_index_in_step_with_the_log_is_left_as_it_is() {
-        let mut fixture = log_with(LOG);
-        let (_, recovery) = reconcile(&mut fixture.log, Some(rebuilt(LOG)), Mode::Repair).unwrap();
+        let (_, recovery) = reconciled(&log_with(LOG), Some(rebuilt(LOG)), Scope::FromTrustedCheckpoint);
         assert_eq!(recovery.scanned_from, checkpoint_offsets()[1]);
         assert!(!recovery.index_changed);
         assert_eq!(recovery.lines_scanned, 1);
+    }
+
+    #[test]
+    fn an_event_count_the_log_cannot_give_is_counted_again_on_opening() {
+        for count in ["-5", "\"x\"", "1e400", "2.5", "3", "null"] {
+            let text = rebuilt(LOG).to_json().replace("\"eventCount\": 4", &format!("\"eventCount\": {count}"));
+            let loaded = SessionIndex::parse(&text).unwrap();
+            let (index, recovery) = reconciled(&log_with(LOG), Some(loaded), Scope::FromTrustedCheckpoint);
+            assert_eq!(index.to_json(), rebuilt(LOG).to_json(), "{count}");
+            assert_eq!(recovery.scanned_from, 0, "{count}");
+        }
+    }
+
+    #[test]
+    fn repairing_recomputes_every_field_from_the_whole_log() {
+        let text = rebuilt(LOG)
+            .to_json()
+            .replace("\"eventCount\": 4", "\"eventCount\": 10000")
+            .replace("\"reason\": \"r\"", "\"reason\": \"q\"");
+        let loaded = SessionIndex::parse(&text.replace("\"states\": {}", "\"states\": {\"a\": 1}")).unwrap();
+        let (index, recovery) = reconciled(&log_with(LOG), Some(loaded), Scope::WholeLog);
+        assert!(recovery.index_changed);
+        assert_eq!(
+            index.to_json(),
+            rebuilt(LOG).to_json().replace("\"states\": {}", "\"states\": {\n    \"a\": 1\n  }")
+        );
     }
 
     #[test]
@@ -296,36 +356,39 @@ mod tests {
             "{{\"type\":\"input\",\"seq\":0}}\n{}",
             LOG.lines().skip(1).map(|l| format!("{l}\n")).collect::<String>()
         );
-        let mut fixture = log_with(&shifted);
-        let (index, recovery) = reconcile(&mut fixture.log, Some(rebuilt(LOG)), Mode::Repair).unwrap();
+        let (index, recovery) = reconciled(&log_with(&shifted), Some(rebuilt(LOG)), Scope::FromTrustedCheckpoint);
         assert_eq!(recovery.checkpoints_dropped, 2);
         assert_eq!(recovery.scanned_from, 0);
         assert_eq!(index.to_json(), rebuilt(&shifted).to_json());
     }
 
     #[test]
-    fn a_torn_tail_is_cut_and_kept_aside() {
-        for torn in
-            ["{\"type\":\"input\",\"se", "{\"type\":\"input\",\"se\n", "garbage\n{\"type\":\"x\"", "\u{0}\u{0}\u{0}"]
-        {
-            let mut fixture = log_with(&format!("{LOG}{torn}"));
-            let (index, recovery) = reconcile(&mut fixture.log, None, Mode::Repair).unwrap();
-            let tail = recovery.torn_tail.expect("a torn tail");
-            assert_eq!(tail.offset, LOG.len() as u64, "{torn:?}");
-            assert_eq!(fs::read_to_string(&fixture.path).unwrap(), LOG, "{torn:?}");
-            assert_eq!(fs::read_to_string(tail.kept_at.unwrap()).unwrap(), torn);
+    fn a_partial_last_line_is_left_in_the_log_and_not_indexed() {
+        for partial in ["{\"type\":\"input\",\"se", "garbage\n{\"type\":\"x\"", "\u{0}\u{0}\u{0}"] {
+            let fixture = log_with(&format!("{LOG}{partial}"));
+            let (index, recovery) = reconciled(&fixture, None, Scope::WholeLog);
+            let tail = recovery.partial_tail.expect("a partial tail");
+            let whole = LOG.len() + partial.rfind('\n').map_or(0, |at| at + 1);
+            assert_eq!(
+                (tail.offset, tail.len),
+                (whole as u64, (LOG.len() + partial.len() - whole) as u64),
+                "{partial:?}"
+            );
+            assert_eq!(recovery.indexed_to, whole as u64);
+            assert_eq!(fs::read_to_string(fixture.log.path()).unwrap(), format!("{LOG}{partial}"), "{partial:?}");
             assert_eq!(index.to_json(), rebuilt(LOG).to_json());
         }
     }
 
     #[test]
-    fn unreadable_lines_before_the_end_are_kept_but_not_indexed() {
-        let content = format!("{LOG}not json\n{{\"type\":\"input\",\"seq\":9}}\n");
-        let mut fixture = log_with(&content);
-        let (index, recovery) = reconcile(&mut fixture.log, None, Mode::Repair).unwrap();
-        assert_eq!(recovery.unreadable_lines, vec![LOG.len() as u64]);
-        assert!(recovery.torn_tail.is_none());
-        assert_eq!(fs::read_to_string(&fixture.path).unwrap(), content);
+    fn unreadable_lines_are_kept_but_not_indexed() {
+        let content = format!("{LOG}not json\n{{\"type\":\"input\",\"seq\":9}}\n\n");
+        let fixture = log_with(&content);
+        let (index, recovery) = reconciled(&fixture, None, Scope::WholeLog);
+        let second = content.len() as u64 - 1;
+        assert_eq!(recovery.unreadable_lines, vec![LOG.len() as u64, second]);
+        assert!(recovery.partial_tail.is_none());
+        assert_eq!(fs::read_to_string(fixture.log.path()).unwrap(), content);
         assert!(index.to_json().contains("\"eventCount\": 10"));
     }
 
@@ -336,66 +399,12 @@ mod tests {
     }
 
     #[test]
-    fn catch_up_indexes_lines_appended_behind_the_writer() {
-        let mut fixture = log_with(LOG);
+    fn catch_up_indexes_whole_lines_appended_behind_the_writer() {
+        let fixture = log_with(&format!("{LOG}{{\"type\":\"inp"));
         let first_two = LOG.lines().take(2).map(|line| format!("{line}\n")).collect::<String>();
         let mut index = rebuilt(&first_two);
-        let recovery = catch_up(&mut fixture.log, &mut index, first_two.len() as u64).unwrap();
-        assert_eq!(recovery.checkpoints_added, 2);
+        let caught = catch_up(&fixture.log.view(), &mut index, first_two.len() as u64, u64::MAX).unwrap();
+        assert_eq!(caught, CatchUp { indexed_to: LOG.len() as u64, lines: 3 });
         assert_eq!(index.to_json(), rebuilt(LOG).to_json());
-    }
-}
-
-/// Arbitrary bytes as an existing log: recovery never panics, and always leaves a log of
-/// whole lines whose cut-off tail was kept aside. `PROPTEST_CASES` sets how many logs are tried.
-#[cfg(test)]
-mod fuzz {
-    use crate::core::durability::Durability;
-    use crate::core::writer::Writer;
-    use proptest::prelude::*;
-    use std::fs;
-
-    const LAST: &[u8] = b"{\"type\":\"checkpoint\",\"seq\":99}\n";
-
-    /// Pieces a damaged log is made of: event lines, garbage, stray newlines, cut-off lines.
-    fn piece() -> impl Strategy<Value = Vec<u8>> {
-        prop_oneof![
-            (0u32..50, any::<bool>()).prop_map(|(seq, checkpoint)| {
-                let kind = if checkpoint { "checkpoint" } else { "input" };
-                format!("{{\"type\":\"{kind}\",\"seq\":{seq},\"stateId\":\"s{seq}\"}}\n").into_bytes()
-            }),
-            prop::collection::vec(any::<u8>(), 0..40),
-            Just(b"\n".to_vec()),
-            Just(b"{\"type\":\"input\",\"se".to_vec()),
-            Just(b"\xff\xfe{\"type\":\"x\"}\n".to_vec()),
-        ]
-    }
-
-    proptest! {
-        #[test]
-        fn any_log_recovers_to_whole_lines(pieces in prop::collection::vec(piece(), 0..12)) {
-            let original: Vec<u8> = pieces.concat();
-            let dir = tempfile::tempdir().unwrap();
-            let (log, index) = (dir.path().join("f.jsonl"), dir.path().join("f.index.json"));
-            fs::write(&log, &original).unwrap();
-            let mut writer = Writer::open(&log, &index, Durability::None);
-            writer.append_batch(std::str::from_utf8(LAST).unwrap()).unwrap();
-            let after = fs::read(&log).unwrap();
-            prop_assert!(after.ends_with(LAST), "the batch is the log's last line");
-            prop_assert_eq!(writer.byte_offset(), after.len() as u64);
-            let torn: Vec<u8> = fs::read_dir(dir.path()).unwrap()
-                .map(|entry| entry.unwrap().path())
-                .filter(|path| path.to_string_lossy().contains(".torn-"))
-                .flat_map(|path| fs::read(path).unwrap())
-                .collect();
-            let survived = original.len() - torn.len();
-            prop_assert_eq!(&after[..survived], &original[..survived], "the log keeps its whole lines");
-            let mut rebuilt = original[..survived].to_vec();
-            rebuilt.extend_from_slice(&torn);
-            prop_assert_eq!(rebuilt, original, "what was cut is kept aside");
-            let index_text = fs::read_to_string(&index).unwrap();
-            let checkpoint_at = after.len() - LAST.len();
-            prop_assert!(index_text.contains(&format!("\"byteOffset\": {checkpoint_at}")), "{}", index_text);
-        }
     }
 }

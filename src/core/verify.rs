@@ -1,20 +1,33 @@
-//! Checking a session's files without changing them: what recovery would repair, in words.
+//! Checking a session's files without changing them and without the writer's lock: what
+//! `repair` would change, in words. A session another process is writing can be checked while
+//! it is written, and a read-only one too.
 
+use std::fs::{self, OpenOptions};
 use std::path::Path;
+use std::thread::sleep;
+use std::time::{Duration, SystemTime};
 
-use super::durability::Durability;
 use super::error::WriteError;
 use super::index::SessionIndex;
 use super::index_file;
 use super::json::JsValue;
-use super::log::EventLog;
-use super::recovery::{self, Mode};
-use super::writer::require_file;
+use super::log::{session_id, LogView};
+use super::recovery::{self, Scope};
+use super::regular_file::{self, Links};
+
+/// How many times a session that changed while it was read is read again.
+const ATTEMPTS: u32 = 10;
+/// How long to wait before reading a changing session again, and for a last line without its
+/// newline to grow (it is then being written, not torn).
+const SETTLE_WAIT: Duration = Duration::from_millis(20);
 
 /// Every problem found in a session's log and index; none means they agree.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct Verification {
     pub problems: Vec<String>,
+    /// What is worth knowing but is no damage: lines that are not events (kept in the log and
+    /// not indexed, as the writer does), a last line still being written.
+    pub notes: Vec<String>,
     /// Lines in the log that are events.
     pub events: u64,
     /// Checkpoints in the log.
@@ -22,27 +35,64 @@ pub struct Verification {
 }
 
 /// Reads the log at `log_path` whole and compares the index at `index_path` with the index
-/// the log implies. Writes nothing; fails with `Locked` while a writer has the session open.
+/// the log implies. Opens both read-only, takes no lock and writes nothing. A session that
+/// changes while it is read (a writer storing a batch) is read again, up to a few times.
 pub fn verify(log_path: &Path, index_path: &Path) -> Result<Verification, WriteError> {
-    require_file(log_path)?;
-    let mut log = EventLog::new(log_path, Durability::None);
-    log.open()?;
-    let (expected, recovery) = recovery::reconcile(&mut log, None, Mode::Check)?;
-    let mut problems = Vec::new();
-    if let Some(tail) = &recovery.torn_tail {
-        problems
-            .push(format!("the log's last {} bytes, from byte {}, are not a whole event line", tail.len, tail.offset));
+    let mut attempt = 1;
+    loop {
+        let (verification, settled) = verify_once(log_path, index_path)?;
+        if settled || verification.problems.is_empty() || attempt == ATTEMPTS {
+            return Ok(verification);
+        }
+        attempt += 1;
+        sleep(SETTLE_WAIT);
     }
+}
+
+/// One reading of the session; also says whether it stayed as it was while being read.
+fn verify_once(log_path: &Path, index_path: &Path) -> Result<(Verification, bool), WriteError> {
+    let index_stamp = stamp(index_path);
+    let found = index_file::read(index_path);
+    let file = regular_file::open(log_path, OpenOptions::new().read(true), Links::Follow)?;
+    let log = LogView::new(&file, log_path);
+    let log_len = log.len()?;
+    let (expected, recovery) = recovery::reconcile(&log, None, Scope::WholeLog, &session_id(log_path))?;
+    let mut verification = Verification {
+        events: recovery.lines_scanned,
+        checkpoints: expected.checkpoint_count(),
+        ..Verification::default()
+    };
     for offset in &recovery.unreadable_lines {
-        problems.push(format!("the line at byte {offset} of the log is not a JSON event"));
+        verification
+            .notes
+            .push(format!("the line at byte {offset} of the log is not a JSON event (kept, not indexed)"));
     }
-    match index_file::read(index_path) {
-        Ok(None) => problems.push("the index file is missing".to_owned()),
-        Err(WriteError::InvalidIndex { source, .. }) => problems.push(format!("the index file {source}")),
+    let mut settled = true;
+    if let Some(tail) = &recovery.partial_tail {
+        sleep(SETTLE_WAIT);
+        if log.len()? != log_len {
+            settled = false;
+            verification.notes.push(format!("the log's last line, from byte {}, is still being written", tail.offset));
+        } else {
+            verification.problems.push(format!(
+                "the log's last {} bytes, from byte {}, are not a whole event line",
+                tail.len, tail.offset
+            ));
+        }
+    }
+    match found {
+        Ok(None) => verification.problems.push("the index file is missing".to_owned()),
+        Err(WriteError::InvalidIndex { source, .. }) => verification.problems.push(format!("the index file {source}")),
         Err(err) => return Err(err),
-        Ok(Some(index)) => compare_indexes(&index, &expected, &mut problems),
+        Ok(Some(index)) => compare_indexes(&index, &expected, &mut verification.problems),
     }
-    Ok(Verification { problems, events: recovery.lines_scanned, checkpoints: expected.checkpoint_count() })
+    settled &= stamp(index_path) == index_stamp && log.len()? == log_len;
+    Ok((verification, settled))
+}
+
+/// What tells an index file from a newer one.
+fn stamp(path: &Path) -> Option<(u64, SystemTime)> {
+    fs::metadata(path).ok().map(|metadata| (metadata.len(), metadata.modified().unwrap_or(SystemTime::UNIX_EPOCH)))
 }
 
 fn compare_indexes(found: &SessionIndex, expected: &SessionIndex, problems: &mut Vec<String>) {
@@ -82,8 +132,8 @@ fn compact(value: &JsValue) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::durability::Durability;
     use crate::core::writer::Writer;
-    use std::fs;
 
     #[test]
     fn agrees_after_writing_and_names_each_problem_after_damage() {
@@ -91,6 +141,8 @@ mod tests {
         let (log, index) = (dir.path().join("s.jsonl"), dir.path().join("s.index.json"));
         let mut writer = Writer::open(&log, &index, Durability::None);
         writer.append_batch("{\"type\":\"input\",\"seq\":0}\n{\"type\":\"checkpoint\",\"seq\":1}\n").unwrap();
+        let while_held = verify(&log, &index).unwrap();
+        assert_eq!(while_held.problems, Vec::<String>::new(), "the writer's lock does not stop verify");
         writer.close();
         let clean = verify(&log, &index).unwrap();
         assert_eq!(clean.problems, Vec::<String>::new());
