@@ -65,7 +65,8 @@ impl From<&WriteError> for NativeFailure {
                 ..NativeFailure::error("ERR_SESSION_LOCKED", err.to_string())
             },
             WriteError::Io { syscall, path, source } => NativeFailure {
-                code: None,
+                // A system error's code comes from its errno; one without (a short write) is ERR_IO.
+                code: source.raw_os_error().is_none().then(|| "ERR_IO".to_owned()),
                 errno: source.raw_os_error(),
                 syscall: Some((*syscall).to_owned()),
                 path: Some(path.to_string_lossy().into_owned()),
