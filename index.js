@@ -333,12 +333,18 @@ async function repair(eventFile, indexFile = defaultIndexFile(eventFile)) {
 
 /** Every event's exact JSON line, joined; throws a TypeError naming the first bad event. */
 function serializeEvents(events) {
-  if (!Array.isArray(events)) {
+  const length = readArgument('events', () => (Array.isArray(events) ? events.length : -1))
+  if (length === -1) {
     throw typeError('ERR_INVALID_ARG_TYPE', `The "events" argument must be an array. Received ${describe(events)}`)
   }
   let batch = ''
-  for (let i = 0; i < events.length; i++) {
-    const event = events[i]
+  for (let i = 0; i < length; i++) {
+    let event
+    try {
+      event = events[i]
+    } catch (cause) {
+      throw invalidEvent(i, `cannot be read: ${messageOf(cause)}`, cause)
+    }
     if (typeof event !== 'object' || event === null) {
       throw invalidEvent(i, `must be an object. Received ${describe(event)}`)
     }
@@ -362,6 +368,15 @@ function defaultIndexFile(eventFile) {
 function requireString(name, value) {
   if (typeof value !== 'string') {
     throw typeError('ERR_INVALID_ARG_TYPE', `The "${name}" argument must be of type string. Received ${describe(value)}`)
+  }
+}
+
+/** `read()`; what it throws (a revoked Proxy, a throwing trap or getter) is ERR_INVALID_ARG_TYPE for `name`. */
+function readArgument(name, read) {
+  try {
+    return read()
+  } catch (cause) {
+    throw typeError('ERR_INVALID_ARG_TYPE', `The "${name}" argument cannot be read: ${messageOf(cause)}`, cause)
   }
 }
 
@@ -409,6 +424,17 @@ function describe(value) {
   if (typeof value === 'bigint') return `type bigint (${value}n)`
   if (typeof value === 'symbol') return `type symbol (${String(value)})`
   return `type ${typeof value} (${JSON.stringify(value)})`
+}
+
+/** What a thrown value says: its `message`, or else what it is. Never throws. */
+function messageOf(thrown) {
+  try {
+    const { message } = thrown
+    if (typeof message === 'string') return message
+  } catch {
+    // null or undefined, or a `message` getter that throws: say what was thrown instead
+  }
+  return `it threw ${describe(thrown)}`
 }
 
 module.exports = { IncrementalWriter, SessionReader, verify, repair }
