@@ -4,7 +4,7 @@
 // the caller's JavaScript: V8 turns each event into its exact JSON line, and errors are created
 // in the caller's realm. Ordering lives in the native queue, shared by async and sync calls.
 
-const { getSystemErrorMap } = require('node:util')
+const { getSystemErrorMap, inspect } = require('node:util')
 const { readFile } = require('node:fs/promises')
 const { NativeWriter, verifySession, repairSession, readLogLines } = require('./binding.js')
 
@@ -150,15 +150,19 @@ class IncrementalWriter {
 
   #record(keyName, key, value, enqueue) {
     if (this.#closing) return Promise.reject(closedError())
-    let json
     try {
       requireString(keyName, key)
-      json = JSON.stringify(value)
-      if (json === undefined) throw new TypeError('JSON.stringify gives nothing for it')
-    } catch (cause) {
-      if (cause.code) return Promise.reject(cause)
-      return Promise.reject(typeError('ERR_INVALID_ARG_VALUE', `The value for ${keyName} ${JSON.stringify(key)} cannot be stored as JSON: ${cause.message}`, cause))
+    } catch (err) {
+      return Promise.reject(err)
     }
+    const refused = (why, cause) => typeError('ERR_INVALID_ARG_VALUE', `The value for ${keyName} ${JSON.stringify(key)} cannot be stored as JSON: ${why}`, cause)
+    let json
+    try {
+      json = JSON.stringify(value)
+    } catch (cause) {
+      return Promise.reject(refused(messageOf(cause), cause))
+    }
+    if (json === undefined) return Promise.reject(refused('JSON.stringify gives nothing for it'))
     return this.#wait(enqueue(json))
   }
 
@@ -352,7 +356,7 @@ function serializeEvents(events) {
     try {
       line = JSON.stringify(event)
     } catch (cause) {
-      throw invalidEvent(i, `cannot be serialized to JSON: ${cause && cause.message}`, cause)
+      throw invalidEvent(i, `cannot be serialized to JSON: ${messageOf(cause)}`, cause)
     }
     if (line === undefined) throw invalidEvent(i, 'serializes to nothing (its toJSON returned undefined)')
     batch += line + '\n'
@@ -416,14 +420,19 @@ function systemError({ errno, syscall, path }) {
   return err
 }
 
+/** A value as Node's messages name it (`an instance of Map`, `type string ('x')`). Never throws. */
 function describe(value) {
-  if (value === null) return 'null'
-  if (Array.isArray(value)) return 'an array'
-  if (typeof value === 'function') return `function ${value.name || '(anonymous)'}`
-  if (typeof value === 'object') return `an instance of ${(value.constructor && value.constructor.name) || 'Object'}`
-  if (typeof value === 'bigint') return `type bigint (${value}n)`
-  if (typeof value === 'symbol') return `type symbol (${String(value)})`
-  return `type ${typeof value} (${JSON.stringify(value)})`
+  try {
+    if (value === null) return 'null'
+    if (Array.isArray(value)) return 'an array'
+    if (typeof value === 'function') return `function ${value.name || '(anonymous)'}`
+    if (typeof value === 'object') return `an instance of ${(value.constructor && value.constructor.name) || 'Object'}`
+    const shown = inspect(value)
+    return `type ${typeof value} (${shown.length > 128 ? `${shown.slice(0, 125)}...` : shown})`
+  } catch {
+    // a revoked Proxy, or a throwing trap or getter
+    return 'a value that cannot be inspected'
+  }
 }
 
 /** What a thrown value says: its `message`, or else what it is. Never throws. */

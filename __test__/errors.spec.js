@@ -25,12 +25,18 @@ async function failureOf(call) {
   throw new Error('expected the call to fail')
 }
 
+/** Expects `err` to be a `Type` with `fields`; `fields.cause` must be the very value thrown. */
+function expectError(err, Type, { cause, ...fields }) {
+  expect(err).toBeInstanceOf(Type)
+  expect(err).toMatchObject(fields)
+  // Compared by identity: matching it field by field would run the getters it was chosen for.
+  if (cause !== undefined) expect(err.cause).toBe(cause)
+}
+
 /** Expects `events` to be refused, by appendEvents and appendEventsSync alike, writing nothing. */
 async function expectRefused(events, Type, fields) {
   for (const append of [() => writer.appendEvents(events), () => writer.appendEventsSync(events)]) {
-    const err = await failureOf(append)
-    expect(err).toBeInstanceOf(Type)
-    expect(err).toMatchObject(fields)
+    expectError(await failureOf(append), Type, fields)
   }
   expect(readOrNull(session.eventFile)).toBeNull()
   expect(readOrNull(session.indexFile)).toBeNull()
@@ -42,7 +48,7 @@ describe('an events argument that throws when inspected', () => {
   it('a revoked Proxy is ERR_INVALID_ARG_TYPE', async () => {
     const { proxy, revoke } = Proxy.revocable([], {})
     revoke()
-    await expectRefused(proxy, TypeError, { code: 'ERR_INVALID_ARG_TYPE', cause: expect.any(TypeError) })
+    await expectRefused(proxy, TypeError, { code: 'ERR_INVALID_ARG_TYPE', message: expect.stringContaining('revoked') })
   })
 
   it('a Proxy whose length trap throws is ERR_INVALID_ARG_TYPE with the thrown value as cause', async () => {
@@ -65,5 +71,33 @@ describe('an events argument that throws when inspected', () => {
       },
     })
     await expectRefused(events, TypeError, { code: 'ERR_INVALID_EVENT', index: 1, cause: boom, message: expect.stringContaining('events[1]') })
+  })
+})
+
+describe('a thrown value without a usable message', () => {
+  const revoked = Proxy.revocable({}, {})
+  revoked.revoke()
+  const thrownValues = [
+    ['an object whose message getter throws', { get message() { throw new Error('x') } }, 'it threw an instance of Object'],
+    ['a Symbol', Symbol('s'), 'it threw type symbol (Symbol(s))'],
+    ['null', null, 'it threw null'],
+    ['a string', 'plain', "it threw type string ('plain')"],
+    ['a revoked Proxy', revoked.proxy, 'it threw a value that cannot be inspected'],
+  ]
+
+  it.each(thrownValues)('thrown by toJSON (%s) is ERR_INVALID_EVENT with its index and the value as cause', async (_name, thrown, said) => {
+    const events = [{ type: 'input', seq: 0 }, { type: 'input', toJSON: () => { throw thrown } }]
+    await expectRefused(events, TypeError, { code: 'ERR_INVALID_EVENT', index: 1, cause: thrown, message: `events[1] cannot be serialized to JSON: ${said}` })
+  })
+
+  it.each(thrownValues)('thrown by a state value (%s) is ERR_INVALID_ARG_VALUE with the value as cause', async (_name, thrown, said) => {
+    const err = await failureOf(() => writer.recordState('s1', { toJSON: () => { throw thrown } }))
+    expectError(err, TypeError, { code: 'ERR_INVALID_ARG_VALUE', cause: thrown, message: `The value for stateId "s1" cannot be stored as JSON: ${said}` })
+  })
+
+  it("a state value's own error with a code is the cause of ERR_INVALID_ARG_VALUE, not passed on as the call's error", async () => {
+    const own = Object.assign(new Error('not here'), { code: 'ENOENT' })
+    const err = await failureOf(() => writer.recordReceipt('r1', { toJSON: () => { throw own } }))
+    expectError(err, TypeError, { code: 'ERR_INVALID_ARG_VALUE', cause: own, message: 'The value for receiptKey "r1" cannot be stored as JSON: not here' })
   })
 })
