@@ -6,6 +6,7 @@
 
 const { getSystemErrorMap, inspect } = require('node:util')
 const { readFile } = require('node:fs/promises')
+const { MAX_STRING_LENGTH } = require('node:buffer').constants
 const { NativeWriter, verifySession, repairSession, readLogLines } = require('./binding.js')
 
 const DURABILITY_MODES = ['none', 'data', 'full']
@@ -335,7 +336,11 @@ async function repair(eventFile, indexFile = defaultIndexFile(eventFile)) {
   return { changes }
 }
 
-/** Every event's exact JSON line, joined; throws a TypeError naming the first bad event. */
+/**
+ * Every event's exact JSON line, joined; throws a TypeError naming the first bad event, or a
+ * RangeError (ERR_STRING_TOO_LONG) naming the event at which the batch outgrows a string. An
+ * event whose own JSON is too long is a bad event: JSON.stringify's RangeError is its cause.
+ */
 function serializeEvents(events) {
   const length = readArgument('events', () => (Array.isArray(events) ? events.length : -1))
   if (length === -1) {
@@ -359,7 +364,12 @@ function serializeEvents(events) {
       throw invalidEvent(i, `cannot be serialized to JSON: ${messageOf(cause)}`, cause)
     }
     if (line === undefined) throw invalidEvent(i, 'serializes to nothing (its toJSON returned undefined)')
-    batch += line + '\n'
+    try {
+      batch += line + '\n'
+    } catch (cause) {
+      const what = `events[${i}] makes the batch's JSON longer than a string can be (0x${MAX_STRING_LENGTH.toString(16)} characters); split the batch`
+      throw nodeError(RangeError, 'ERR_STRING_TOO_LONG', what, { cause, index: i })
+    }
   }
   return batch
 }
@@ -385,15 +395,17 @@ function readArgument(name, read) {
 }
 
 function invalidEvent(index, what, cause) {
-  const err = typeError('ERR_INVALID_EVENT', `events[${index}] ${what}`, cause)
-  err.index = index
-  return err
+  return nodeError(TypeError, 'ERR_INVALID_EVENT', `events[${index}] ${what}`, { cause, index })
 }
 
 function typeError(code, message, cause) {
-  const err = cause === undefined ? new TypeError(message) : new TypeError(message, { cause })
-  err.code = code
-  return err
+  return nodeError(TypeError, code, message, { cause })
+}
+
+/** A Node-style error: a `Type` with `code` and `fields`, whose `cause` becomes the error's cause. */
+function nodeError(Type, code, message, { cause, ...fields } = {}) {
+  const err = cause === undefined ? new Type(message) : new Type(message, { cause })
+  return Object.assign(err, { code }, fields)
 }
 
 function closedError() {

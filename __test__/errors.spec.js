@@ -101,3 +101,27 @@ describe('a thrown value without a usable message', () => {
     expectError(err, TypeError, { code: 'ERR_INVALID_ARG_VALUE', cause: own, message: 'The value for receiptKey "r1" cannot be stored as JSON: not here' })
   })
 })
+
+describe('JSON longer than a string can be', () => {
+  const { MAX_STRING_LENGTH } = require('node:buffer').constants
+
+  it('a batch that outgrows it is a RangeError ERR_STRING_TOO_LONG at the event that made it too long', async () => {
+    const text = 'a'.repeat(2 ** 28)
+    const events = [{ type: 'input', seq: 0, text }, { type: 'input', seq: 1, text }]
+    await expectRefused(events, RangeError, { code: 'ERR_STRING_TOO_LONG', index: 1, message: expect.stringContaining('events[1]') })
+  }, 300000)
+
+  it('one event that outgrows it is ERR_INVALID_EVENT with its index, the RangeError as cause', async () => {
+    const events = [{ type: 'input', seq: 0 }, { type: 'input', seq: 1, text: 'a'.repeat(MAX_STRING_LENGTH) }]
+    const err = await failureOf(() => writer.appendEvents(events))
+    expectError(err, TypeError, { code: 'ERR_INVALID_EVENT', index: 1, message: expect.stringContaining('events[1] cannot be serialized to JSON') })
+    expect(err.cause).toBeInstanceOf(RangeError)
+    expect(readOrNull(session.eventFile)).toBeNull()
+  }, 300000)
+
+  it('an events argument too long to quote is still described: ERR_INVALID_ARG_TYPE', async () => {
+    const err = await failureOf(() => writer.appendEvents('a'.repeat(MAX_STRING_LENGTH)))
+    expectError(err, TypeError, { code: 'ERR_INVALID_ARG_TYPE', message: expect.stringMatching(/^The "events" argument must be an array\. Received type string \('a{100,}\.\.\.\)$/) })
+    expect(err.message.length).toBeLessThan(300)
+  }, 300000)
+})
