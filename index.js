@@ -35,8 +35,8 @@ class IncrementalWriter {
    * flushes the log to the disk before a call resolves, `'full'` the index and its directory too.
    */
   constructor(eventFile, indexFile, options = {}) {
-    requireString('eventFile', eventFile)
-    requireString('indexFile', indexFile)
+    requirePath('eventFile', eventFile)
+    requirePath('indexFile', indexFile)
     if (typeof options !== 'object' || options === null) {
       throw typeError('ERR_INVALID_ARG_TYPE', `The "options" argument must be an object. Received ${describe(options)}`)
     }
@@ -218,8 +218,8 @@ class SessionReader {
   #indexFile
 
   constructor(eventFile, indexFile = defaultIndexFile(eventFile)) {
-    requireString('eventFile', eventFile)
-    requireString('indexFile', indexFile)
+    requirePath('eventFile', eventFile)
+    requirePath('indexFile', indexFile)
     this.#eventFile = eventFile
     this.#indexFile = indexFile
   }
@@ -317,8 +317,8 @@ class SessionReader {
  * nothing. Resolves to `{ ok, problems, events, checkpoints }`.
  */
 async function verify(eventFile, indexFile = defaultIndexFile(eventFile)) {
-  requireString('eventFile', eventFile)
-  requireString('indexFile', indexFile)
+  requirePath('eventFile', eventFile)
+  requirePath('indexFile', indexFile)
   const { failure, problems, events, checkpoints } = await verifySession(eventFile, indexFile)
   if (failure) throw toCallerError(failure)
   return { ok: problems.length === 0, problems, events, checkpoints }
@@ -329,8 +329,8 @@ async function verify(eventFile, indexFile = defaultIndexFile(eventFile)) {
  * rebuilt where it is behind or unreadable) and resolves to `{ changes }`, in words.
  */
 async function repair(eventFile, indexFile = defaultIndexFile(eventFile)) {
-  requireString('eventFile', eventFile)
-  requireString('indexFile', indexFile)
+  requirePath('eventFile', eventFile)
+  requirePath('indexFile', indexFile)
   const { failure, changes } = await repairSession(eventFile, indexFile)
   if (failure) throw toCallerError(failure)
   return { changes }
@@ -382,6 +382,14 @@ function defaultIndexFile(eventFile) {
 function requireString(name, value) {
   if (typeof value !== 'string') {
     throw typeError('ERR_INVALID_ARG_TYPE', `The "${name}" argument must be of type string. Received ${describe(value)}`)
+  }
+}
+
+/** A path as `fs` takes it: a string without null bytes. */
+function requirePath(name, value) {
+  requireString(name, value)
+  if (value.includes('\0')) {
+    throw typeError('ERR_INVALID_ARG_VALUE', `The argument '${name}' must be a string without null bytes. Received ${describe(value)}`)
   }
 }
 

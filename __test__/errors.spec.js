@@ -4,7 +4,7 @@
 // strings too long for V8, paths `fs` would refuse, damaged index files.
 
 const fs = require('node:fs')
-const { IncrementalWriter } = require('incremental-writer')
+const { IncrementalWriter, SessionReader, verify, repair } = require('incremental-writer')
 const { tempSession, logLines, readOrNull } = require('./helpers')
 
 let session
@@ -14,6 +14,16 @@ beforeEach(() => {
   writer = new IncrementalWriter(session.eventFile, session.indexFile)
 })
 afterEach(() => session.remove())
+
+/** What `call()` throws, synchronously. */
+function thrownBy(call) {
+  try {
+    call()
+  } catch (err) {
+    return err
+  }
+  throw new Error('expected the call to throw')
+}
 
 /** Runs `call` as a promise (sync throws included) and returns what it rejected with. */
 async function failureOf(call) {
@@ -124,4 +134,33 @@ describe('JSON longer than a string can be', () => {
     expectError(err, TypeError, { code: 'ERR_INVALID_ARG_TYPE', message: expect.stringMatching(/^The "events" argument must be an array\. Received type string \('a{100,}\.\.\.\)$/) })
     expect(err.message.length).toBeLessThan(300)
   }, 300000)
+})
+
+describe('a path with a null byte', () => {
+  const bad = '/tmp/a\0b.jsonl'
+  const refusal = (name) => ({
+    code: 'ERR_INVALID_ARG_VALUE',
+    message: `The argument '${name}' must be a string without null bytes. Received type string ('/tmp/a\\x00b.jsonl')`,
+  })
+
+  it.each([
+    ['new IncrementalWriter', 'eventFile', () => new IncrementalWriter(bad, session.indexFile)],
+    ['new IncrementalWriter', 'indexFile', () => new IncrementalWriter(session.eventFile, bad)],
+    ['new SessionReader', 'eventFile', () => new SessionReader(bad)],
+    ['new SessionReader', 'indexFile', () => new SessionReader(session.eventFile, bad)],
+  ])('%s throws a TypeError ERR_INVALID_ARG_VALUE for %s, as fs does', (_name, argument, construct) => {
+    expectError(thrownBy(construct), TypeError, refusal(argument))
+  })
+
+  it.each([
+    ['verify', 'eventFile', () => verify(bad)],
+    ['verify', 'indexFile', () => verify(session.eventFile, bad)],
+    ['repair', 'eventFile', () => repair(bad)],
+    ['repair', 'indexFile', () => repair(session.eventFile, bad)],
+  ])('%s rejects with a TypeError ERR_INVALID_ARG_VALUE for %s, as fs does', async (_name, argument, call) => {
+    const result = call()
+    expect(typeof result.then).toBe('function')
+    expectError(await failureOf(() => result), TypeError, refusal(argument))
+    expect(fs.readdirSync(session.dir)).toEqual([])
+  })
 })
