@@ -5,7 +5,9 @@
 // in the caller's realm. Ordering lives in the native queue, shared by async and sync calls.
 
 const { getSystemErrorMap, inspect } = require('node:util')
+const { realpathSync } = require('node:fs')
 const { readFile } = require('node:fs/promises')
+const path = require('node:path')
 const { MAX_STRING_LENGTH } = require('node:buffer').constants
 const { NativeWriter, verifySession, repairSession, readLogLines } = require('./binding.js')
 
@@ -37,6 +39,7 @@ class IncrementalWriter {
   constructor(eventFile, indexFile, options = {}) {
     requirePath('eventFile', eventFile)
     requirePath('indexFile', indexFile)
+    requireTwoFiles(eventFile, indexFile)
     if (typeof options !== 'object' || options === null) {
       throw typeError('ERR_INVALID_ARG_TYPE', `The "options" argument must be an object. Received ${describe(options)}`)
     }
@@ -319,6 +322,7 @@ class SessionReader {
 async function verify(eventFile, indexFile = defaultIndexFile(eventFile)) {
   requirePath('eventFile', eventFile)
   requirePath('indexFile', indexFile)
+  requireTwoFiles(eventFile, indexFile)
   const { failure, problems, events, checkpoints } = await verifySession(eventFile, indexFile)
   if (failure) throw toCallerError(failure)
   return { ok: problems.length === 0, problems, events, checkpoints }
@@ -331,6 +335,7 @@ async function verify(eventFile, indexFile = defaultIndexFile(eventFile)) {
 async function repair(eventFile, indexFile = defaultIndexFile(eventFile)) {
   requirePath('eventFile', eventFile)
   requirePath('indexFile', indexFile)
+  requireTwoFiles(eventFile, indexFile)
   const { failure, changes } = await repairSession(eventFile, indexFile)
   if (failure) throw toCallerError(failure)
   return { changes }
@@ -390,6 +395,27 @@ function requirePath(name, value) {
   requireString(name, value)
   if (value.includes('\0')) {
     throw typeError('ERR_INVALID_ARG_VALUE', `The argument '${name}' must be a string without null bytes. Received ${describe(value)}`)
+  }
+}
+
+/** Refuses a log and an index that are one file, however the two paths name it. */
+function requireTwoFiles(eventFile, indexFile) {
+  const file = realPath(eventFile)
+  if (realPath(indexFile) === file) {
+    throw typeError('ERR_INVALID_ARG_VALUE', `The argument 'indexFile' must not name the same file as 'eventFile' ('${file}'). Received ${describe(indexFile)}`)
+  }
+}
+
+/** The file a path names: its realpath, else its directory's realpath joined with its name, else the path resolved. */
+function realPath(file) {
+  try {
+    return realpathSync.native(file)
+  } catch {
+    try {
+      return path.join(realpathSync.native(path.dirname(file)), path.basename(file))
+    } catch {
+      return path.resolve(file)
+    }
   }
 }
 

@@ -4,6 +4,8 @@
 // strings too long for V8, paths `fs` would refuse, damaged index files.
 
 const fs = require('node:fs')
+const path = require('node:path')
+const { spawnSync } = require('node:child_process')
 const { IncrementalWriter, SessionReader, verify, repair } = require('incremental-writer')
 const { tempSession, logLines, readOrNull } = require('./helpers')
 
@@ -162,5 +164,64 @@ describe('a path with a null byte', () => {
     expect(typeof result.then).toBe('function')
     expectError(await failureOf(() => result), TypeError, refusal(argument))
     expect(fs.readdirSync(session.dir)).toEqual([])
+  })
+})
+
+describe('one file for both the log and the index', () => {
+  const link = (target, file) => fs.symlinkSync(target, file)
+  const spellings = [
+    ['the same path', ({ eventFile }) => [eventFile, eventFile]],
+    ['dir/./name', ({ dir, eventFile }) => [eventFile, `${dir}/./session.jsonl`]],
+    ['dir/../dir/name', ({ dir, eventFile }) => [eventFile, `${dir}/../${path.basename(dir)}/session.jsonl`]],
+    ['a relative and an absolute path', ({ eventFile }) => [path.relative(process.cwd(), eventFile), eventFile]],
+    ['an index that is a symlink to the log', ({ eventFile, indexFile }) => {
+      fs.writeFileSync(eventFile, '')
+      link(eventFile, indexFile)
+      return [eventFile, indexFile]
+    }],
+    ['a log that is a symlink to the index', ({ eventFile, indexFile }) => {
+      fs.writeFileSync(indexFile, '{}')
+      link(indexFile, eventFile)
+      return [eventFile, indexFile]
+    }],
+    ['a symlinked directory', ({ dir, eventFile }) => {
+      link(dir, path.join(dir, 'link'))
+      return [eventFile, path.join(dir, 'link', 'session.jsonl')]
+    }],
+  ]
+
+  it.each(spellings)('new IncrementalWriter throws a TypeError ERR_INVALID_ARG_VALUE for %s, touching no file', (_name, paths) => {
+    const [eventFile, indexFile] = paths(session)
+    const before = fs.readdirSync(session.dir)
+    const err = thrownBy(() => new IncrementalWriter(eventFile, indexFile))
+    expectError(err, TypeError, { code: 'ERR_INVALID_ARG_VALUE', message: expect.stringContaining("The argument 'indexFile' must not name the same file as 'eventFile'") })
+    expect(fs.readdirSync(session.dir)).toEqual(before)
+  })
+
+  it.each([['verify', verify], ['repair', repair]])('%s rejects with ERR_INVALID_ARG_VALUE and leaves the log as it was', async (_name, call) => {
+    const log = '{"type":"input","seq":0}\n'
+    fs.writeFileSync(session.eventFile, log)
+    expectError(await failureOf(() => call(session.eventFile, `${session.dir}/./session.jsonl`)), TypeError, { code: 'ERR_INVALID_ARG_VALUE' })
+    expect(fs.readdirSync(session.dir)).toEqual(['session.jsonl'])
+    expect(fs.readFileSync(session.eventFile, 'utf8')).toBe(log)
+  })
+
+  it('the command refuses it: exit 2, the reason on stderr, the log as it was', () => {
+    const log = '{"type":"input","seq":0}\n'
+    fs.writeFileSync(session.eventFile, log)
+    const bin = path.join(__dirname, '..', 'bin', 'incremental-writer.js')
+    const run = spawnSync(process.execPath, [bin, 'repair', session.eventFile, session.eventFile], { encoding: 'utf8' })
+    expect(run.status).toBe(2)
+    expect(run.stderr).toContain("must not name the same file as 'eventFile'")
+    expect(fs.readdirSync(session.dir)).toEqual(['session.jsonl'])
+    expect(fs.readFileSync(session.eventFile, 'utf8')).toBe(log)
+  })
+
+  it('two files in one directory, or an index that is a symlink to another file, are accepted', async () => {
+    fs.writeFileSync(path.join(session.dir, 'elsewhere.json'), '')
+    link(path.join(session.dir, 'elsewhere.json'), session.indexFile)
+    const other = new IncrementalWriter(`${session.dir}/./session.jsonl`, session.indexFile)
+    await other.close()
+    expect(() => new IncrementalWriter(session.eventFile, path.join(session.dir, 'Session.jsonl'))).not.toThrow()
   })
 })
