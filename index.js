@@ -227,9 +227,18 @@ class SessionReader {
     this.#indexFile = indexFile
   }
 
-  /** The index as its file holds it now. */
+  /** The index as its file holds it now; a file that is not an index rejects with `ERR_INVALID_INDEX`. */
   async index() {
-    return JSON.parse(await readFile(this.#indexFile, 'utf8'))
+    const text = await readFile(this.#indexFile, 'utf8')
+    let index
+    try {
+      index = JSON.parse(text)
+    } catch (cause) {
+      throw nodeError(Error, 'ERR_INVALID_INDEX', `The index file '${this.#indexFile}' is not JSON: ${messageOf(cause)}`, { cause, path: this.#indexFile })
+    }
+    const problem = indexProblem(index)
+    if (problem) throw nodeError(Error, 'ERR_INVALID_INDEX', `The index file '${this.#indexFile}' ${problem}`, { path: this.#indexFile })
+    return index
   }
 
   /** The last checkpoint of the index, or `null` when it has none. */
@@ -264,7 +273,7 @@ class SessionReader {
       offset = await this.#checkpointOffset(fromCheckpoint)
       requireCheckpoint = true
     } else if (fromOffset !== undefined) {
-      if (!Number.isSafeInteger(fromOffset) || fromOffset < 0) {
+      if (!isOffset(fromOffset)) {
         throw typeError('ERR_INVALID_ARG_VALUE', `fromOffset must be a non-negative integer. Received ${describe(fromOffset)}`)
       }
       offset = fromOffset
@@ -377,6 +386,26 @@ function serializeEvents(events) {
     }
   }
   return batch
+}
+
+/** What makes parsed JSON unusable as an index, in words, or null when it is usable. */
+function indexProblem(index) {
+  if (!isObject(index)) return 'is not a JSON object'
+  if (!Array.isArray(index.checkpoints)) return 'is not an index: "checkpoints" is not an array'
+  for (const [i, entry] of index.checkpoints.entries()) {
+    if (!isObject(entry)) return `is not an index: checkpoints[${i}] is not an object`
+    if (!isOffset(entry.byteOffset)) return `is not an index: checkpoints[${i}].byteOffset is not a non-negative integer`
+  }
+  return null
+}
+
+function isObject(value) {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+/** A byte offset in a file. */
+function isOffset(value) {
+  return Number.isSafeInteger(value) && value >= 0
 }
 
 /** `<name>.index.json` beside `<name>.jsonl`, as the server names them. */

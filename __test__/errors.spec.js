@@ -225,3 +225,45 @@ describe('one file for both the log and the index', () => {
     expect(() => new IncrementalWriter(session.eventFile, path.join(session.dir, 'Session.jsonl'))).not.toThrow()
   })
 })
+
+describe('a SessionReader on an index file that is not an index', () => {
+  const log = '{"type":"checkpoint","seq":0,"reason":"r","stateId":"a"}\n{"type":"input","seq":1}\n'
+  const contents = [
+    ['not JSON', 'nope', /^The index file '.*' is not JSON: /],
+    ['null', 'null', /is not a JSON object$/],
+    ['an array', '[]', /is not a JSON object$/],
+    ['without checkpoints', '{"sessionId": "s"}', /"checkpoints" is not an array$/],
+    ['with checkpoints a number', '{"checkpoints": 5}', /"checkpoints" is not an array$/],
+    ['with an entry that is not an object', '{"checkpoints": [{"seq": 0, "byteOffset": 0}, null]}', /checkpoints\[1\] is not an object$/],
+    ['with an entry whose byteOffset is a string', '{"checkpoints": [{"seq": 0, "stateId": "a", "byteOffset": "0"}]}', /checkpoints\[0\]\.byteOffset is not a non-negative integer$/],
+    ['with an entry whose byteOffset is negative', '{"checkpoints": [{"seq": 0, "stateId": "a", "byteOffset": -1}]}', /checkpoints\[0\]\.byteOffset is not a non-negative integer$/],
+  ]
+  const reads = [
+    ['index()', (reader) => reader.index()],
+    ['latestCheckpoint()', (reader) => reader.latestCheckpoint()],
+    ['findCheckpointBefore(5)', (reader) => reader.findCheckpointBefore(5)],
+    ["events({ fromCheckpoint: 'a' })", (reader) => reader.readEvents({ fromCheckpoint: 'a' })],
+    ['events({ fromSeq: 1 })', (reader) => reader.readEvents({ fromSeq: 1 })],
+  ]
+  const cases = contents.flatMap(([what, text, said]) => reads.map(([name, read]) => [name, what, text, said, read]))
+
+  it.each(cases)('%s on an index %s rejects with an Error ERR_INVALID_INDEX with its path', async (_name, _what, text, said, read) => {
+    fs.writeFileSync(session.eventFile, log)
+    fs.writeFileSync(session.indexFile, text)
+    const err = await failureOf(() => read(new SessionReader(session.eventFile, session.indexFile)))
+    expectError(err, Error, { name: 'Error', code: 'ERR_INVALID_INDEX', path: session.indexFile, message: expect.stringMatching(said) })
+  })
+
+  it("the writer's reads say the same", async () => {
+    fs.writeFileSync(session.eventFile, log)
+    fs.writeFileSync(session.indexFile, '{"checkpoints": 5}')
+    expectError(await failureOf(() => writer.latestCheckpoint()), Error, { code: 'ERR_INVALID_INDEX', path: session.indexFile })
+  })
+
+  it.each(reads)('%s without an index file rejects with ENOENT as fs gives it', async (_name, read) => {
+    fs.writeFileSync(session.eventFile, log)
+    const err = await failureOf(() => read(new SessionReader(session.eventFile, session.indexFile)))
+    // fs's own error, made in Node's realm: under Jest it is not an instance of the test's Error.
+    expect(err).toMatchObject({ code: 'ENOENT', errno: -2, syscall: 'open', path: session.indexFile })
+  })
+})
