@@ -36,14 +36,11 @@ class IncrementalWriter {
    * `options.durability`: `'none'` (default) survives a crash of the process, `'data'` also
    * flushes the log to the disk before a call resolves, `'full'` the index and its directory too.
    */
-  constructor(eventFile, indexFile, options = {}) {
+  constructor(eventFile, indexFile, options) {
     requirePath('eventFile', eventFile)
     requirePath('indexFile', indexFile)
     requireTwoFiles(eventFile, indexFile)
-    if (typeof options !== 'object' || options === null) {
-      throw typeError('ERR_INVALID_ARG_TYPE', `The "options" argument must be an object. Received ${describe(options)}`)
-    }
-    const { durability = 'none' } = options
+    const { durability = 'none' } = readOptions(options, ['durability'])
     if (!DURABILITY_MODES.includes(durability)) {
       throw typeError('ERR_INVALID_ARG_VALUE', `options.durability must be one of ${DURABILITY_MODES.join(', ')}. Received ${describe(durability)}`)
     }
@@ -263,9 +260,11 @@ class SessionReader {
    * none reads from the start. `limit` caps the number of events. An offset that does not
    * start a checkpoint line rejects with `ERR_NOT_A_CHECKPOINT`.
    */
-  async *events({ fromCheckpoint, fromOffset, fromSeq, limit = Infinity } = {}) {
+  async *events(options) {
+    const { fromCheckpoint, fromOffset, fromSeq, limit = Infinity } = readOptions(options, ['fromCheckpoint', 'fromOffset', 'fromSeq', 'limit'])
     const starts = [fromCheckpoint, fromOffset, fromSeq].filter((start) => start !== undefined)
     if (starts.length > 1) throw typeError('ERR_INVALID_ARG_VALUE', 'Give at most one of fromCheckpoint, fromOffset and fromSeq')
+    if (typeof limit !== 'number') throw typeError('ERR_INVALID_ARG_TYPE', `limit must be of type number. Received ${describe(limit)}`)
     if (!(limit >= 0)) throw typeError('ERR_INVALID_ARG_VALUE', `limit must be a non-negative number. Received ${describe(limit)}`)
     let offset = 0
     let requireCheckpoint = false
@@ -273,10 +272,7 @@ class SessionReader {
       offset = await this.#checkpointOffset(fromCheckpoint)
       requireCheckpoint = true
     } else if (fromOffset !== undefined) {
-      if (!isOffset(fromOffset)) {
-        throw typeError('ERR_INVALID_ARG_VALUE', `fromOffset must be a non-negative integer. Received ${describe(fromOffset)}`)
-      }
-      offset = fromOffset
+      offset = requireOffset('fromOffset', fromOffset)
       requireCheckpoint = true
     } else if (fromSeq !== undefined) {
       const checkpoint = await this.findCheckpointBefore(fromSeq)
@@ -310,17 +306,20 @@ class SessionReader {
     return events
   }
 
+  /** Where `fromCheckpoint` (an index entry, or the `stateId` of one) starts in the log. */
   async #checkpointOffset(checkpoint) {
-    if (typeof checkpoint === 'object' && checkpoint !== null && typeof checkpoint.byteOffset === 'number') return checkpoint.byteOffset
     if (typeof checkpoint === 'string') {
       const { checkpoints } = await this.index()
       const found = checkpoints.filter((entry) => entry.stateId === checkpoint).pop()
       if (found) return found.byteOffset
-      const err = new Error(`The index of ${this.#eventFile} has no checkpoint with stateId ${JSON.stringify(checkpoint)}`)
-      err.code = 'ERR_NO_SUCH_CHECKPOINT'
-      throw err
+      const message = `The index file '${this.#indexFile}' has no checkpoint with stateId ${JSON.stringify(checkpoint)}`
+      throw nodeError(Error, 'ERR_NO_SUCH_CHECKPOINT', message, { path: this.#indexFile })
     }
-    throw typeError('ERR_INVALID_ARG_TYPE', `fromCheckpoint must be a checkpoint entry or a stateId. Received ${describe(checkpoint)}`)
+    const byteOffset = readArgument('fromCheckpoint', () => (typeof checkpoint === 'object' && checkpoint !== null ? checkpoint.byteOffset : undefined))
+    if (typeof byteOffset !== 'number') {
+      throw typeError('ERR_INVALID_ARG_TYPE', `fromCheckpoint must be a checkpoint entry or a stateId. Received ${describe(checkpoint)}`)
+    }
+    return requireOffset('fromCheckpoint.byteOffset', byteOffset)
   }
 }
 
@@ -356,7 +355,7 @@ async function repair(eventFile, indexFile = defaultIndexFile(eventFile)) {
  * event whose own JSON is too long is a bad event: JSON.stringify's RangeError is its cause.
  */
 function serializeEvents(events) {
-  const length = readArgument('events', () => (Array.isArray(events) ? events.length : -1))
+  const length = readArgument('The "events" argument', () => (Array.isArray(events) ? events.length : -1))
   if (length === -1) {
     throw typeError('ERR_INVALID_ARG_TYPE', `The "events" argument must be an array. Received ${describe(events)}`)
   }
@@ -448,13 +447,27 @@ function realPath(file) {
   }
 }
 
-/** `read()`; what it throws (a revoked Proxy, a throwing trap or getter) is ERR_INVALID_ARG_TYPE for `name`. */
-function readArgument(name, read) {
+/** `read()`; what it throws (a revoked Proxy, a throwing trap or getter) becomes ERR_INVALID_ARG_TYPE: "`what` cannot be read". */
+function readArgument(what, read) {
   try {
     return read()
   } catch (cause) {
-    throw typeError('ERR_INVALID_ARG_TYPE', `The "${name}" argument cannot be read: ${messageOf(cause)}`, cause)
+    throw typeError('ERR_INVALID_ARG_TYPE', `${what} cannot be read: ${messageOf(cause)}`, cause)
   }
+}
+
+/** The fields `keys` of an options argument, each read once; `undefined` has none. */
+function readOptions(options, keys) {
+  if (options === undefined) return {}
+  if (typeof options !== 'object' || options === null) {
+    throw typeError('ERR_INVALID_ARG_TYPE', `The "options" argument must be an object. Received ${describe(options)}`)
+  }
+  return readArgument('The "options" argument', () => Object.fromEntries(keys.map((key) => [key, options[key]])))
+}
+
+function requireOffset(name, value) {
+  if (!isOffset(value)) throw typeError('ERR_INVALID_ARG_VALUE', `${name} must be a non-negative integer. Received ${describe(value)}`)
+  return value
 }
 
 function invalidEvent(index, what, cause) {

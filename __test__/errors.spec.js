@@ -267,3 +267,68 @@ describe('a SessionReader on an index file that is not an index', () => {
     expect(err).toMatchObject({ code: 'ENOENT', errno: -2, syscall: 'open', path: session.indexFile })
   })
 })
+
+describe('other arguments that are not what they should be', () => {
+  const revoked = Proxy.revocable({}, {})
+  revoked.revoke()
+  const throwingGetter = (key) => ({ get [key]() { throw new Error(`no ${key}`) } })
+  const log = '{"type":"checkpoint","seq":0,"reason":"r","stateId":"a"}\n'
+
+  it.each([
+    ['null', null],
+    ['a number', 5],
+    ['a string', 'fromSeq'],
+    ['a revoked Proxy', revoked.proxy],
+    ['an object with a throwing getter', throwingGetter('limit')],
+  ])('events(options) with options %s is ERR_INVALID_ARG_TYPE', async (_name, options) => {
+    fs.writeFileSync(session.eventFile, log)
+    expectError(await failureOf(() => writer.readEvents(options)), TypeError, { code: 'ERR_INVALID_ARG_TYPE', message: expect.stringContaining('"options" argument') })
+  })
+
+  it.each([
+    ['a Symbol', 'ERR_INVALID_ARG_TYPE', Symbol('l')],
+    ['a BigInt', 'ERR_INVALID_ARG_TYPE', 1n],
+    ['a string', 'ERR_INVALID_ARG_TYPE', '5'],
+    ['negative', 'ERR_INVALID_ARG_VALUE', -1],
+    ['NaN', 'ERR_INVALID_ARG_VALUE', NaN],
+  ])('events({ limit }) with a limit that is %s is %s', async (_name, code, limit) => {
+    fs.writeFileSync(session.eventFile, log)
+    expectError(await failureOf(() => writer.readEvents({ limit })), TypeError, { code, message: expect.stringContaining('limit') })
+  })
+
+  it.each([
+    ['a revoked Proxy', 'ERR_INVALID_ARG_TYPE', revoked.proxy],
+    ['an object whose byteOffset getter throws', 'ERR_INVALID_ARG_TYPE', throwingGetter('byteOffset')],
+    ['an entry with a negative byteOffset', 'ERR_INVALID_ARG_VALUE', { byteOffset: -5 }],
+    ['an entry with a NaN byteOffset', 'ERR_INVALID_ARG_VALUE', { byteOffset: NaN }],
+    ['an entry with a fractional byteOffset', 'ERR_INVALID_ARG_VALUE', { byteOffset: 1.5 }],
+  ])('events({ fromCheckpoint }) with %s is %s', async (_name, code, fromCheckpoint) => {
+    fs.writeFileSync(session.eventFile, log)
+    expectError(await failureOf(() => writer.readEvents({ fromCheckpoint })), TypeError, { code, message: expect.stringContaining('fromCheckpoint') })
+  })
+
+  it('events({ fromCheckpoint }) with an unknown stateId is ERR_NO_SUCH_CHECKPOINT with the path of the index', async () => {
+    await writer.appendEvents([{ type: 'checkpoint', seq: 0, reason: 'r', stateId: 'a' }])
+    const err = await failureOf(() => writer.readEvents({ fromCheckpoint: 'b' }))
+    expectError(err, Error, { code: 'ERR_NO_SUCH_CHECKPOINT', path: session.indexFile, message: `The index file '${session.indexFile}' has no checkpoint with stateId "b"` })
+  })
+
+  it.each([
+    ['a revoked Proxy', revoked.proxy],
+    ['an object with a throwing getter', throwingGetter('durability')],
+  ])('new IncrementalWriter with options %s throws ERR_INVALID_ARG_TYPE', (_name, options) => {
+    expectError(thrownBy(() => new IncrementalWriter(session.eventFile, session.indexFile, options)), TypeError, { code: 'ERR_INVALID_ARG_TYPE', message: expect.stringContaining('"options" argument') })
+  })
+
+  it('new IncrementalWriter with a durability that is a revoked Proxy throws ERR_INVALID_ARG_VALUE', () => {
+    const err = thrownBy(() => new IncrementalWriter(session.eventFile, session.indexFile, { durability: revoked.proxy }))
+    expectError(err, TypeError, { code: 'ERR_INVALID_ARG_VALUE', message: 'options.durability must be one of none, data, full. Received a value that cannot be inspected' })
+  })
+
+  it.each([
+    ['recordState', (key) => writer.recordState(key, 1), 'stateId'],
+    ['recordReceipt', (key) => writer.recordReceipt(key, {}), 'receiptKey'],
+  ])('%s with a key that is a revoked Proxy is ERR_INVALID_ARG_TYPE', async (_name, record, keyName) => {
+    expectError(await failureOf(() => record(revoked.proxy)), TypeError, { code: 'ERR_INVALID_ARG_TYPE', message: expect.stringContaining(`"${keyName}" argument must be of type string`) })
+  })
+})
