@@ -103,7 +103,7 @@ class IncrementalWriter {
 
   /** A copy of the index as last written, or `null` before the first non-empty call. */
   getCachedIndex() {
-    const json = this.#native.indexJson()
+    const json = callNative(() => this.#native.indexJson())
     return json === null ? null : JSON.parse(json)
   }
 
@@ -136,7 +136,7 @@ class IncrementalWriter {
       this.#closing = new Promise((resolve) => {
         if (this.#draining) this.#idleWaiters.push(resolve)
         else resolve()
-      }).then(() => this.#native.close())
+      }).then(() => callNative(() => this.#native.close()))
     }
     return this.#closing
   }
@@ -145,7 +145,7 @@ class IncrementalWriter {
   closeSync() {
     if (this.#closing) return
     this.flushSync()
-    this.#native.close()
+    callNative(() => this.#native.close())
     this.#closing = Promise.resolve()
   }
 
@@ -182,7 +182,7 @@ class IncrementalWriter {
       try {
         drained = await this.#native.drain()
       } catch (err) {
-        const failure = toCallerError({ kind: 'Error', code: 'ERR_INTERNAL', message: String(err && err.message) })
+        const failure = internalError(err)
         for (const { reject } of this.#waiting.values()) reject(failure)
         this.#waiting.clear()
         break
@@ -490,14 +490,29 @@ function closedError() {
   return err
 }
 
-/** Turns the native side's failure record into a Node-style error of this realm. */
+/**
+ * Turns the native side's failure record into a Node-style error of this realm. A failed
+ * file-system call the OS gave no errno for (the record has no code either) is ERR_IO.
+ */
 function toCallerError(failure) {
   if (failure.errno != null) return systemError(failure)
   const err = failure.kind === 'TypeError' ? new TypeError(failure.message) : new Error(failure.message)
-  err.code = failure.code
-  if (failure.index != null) err.index = failure.index
-  if (failure.path != null) err.path = failure.path
+  err.code = failure.code || 'ERR_IO'
+  for (const field of ['index', 'syscall', 'path']) if (failure[field] != null) err[field] = failure[field]
   return err
+}
+
+/** `call()` on the binding; what it throws (a broken writer: never expected) is ERR_INTERNAL. */
+function callNative(call) {
+  try {
+    return call()
+  } catch (err) {
+    throw internalError(err)
+  }
+}
+
+function internalError(err) {
+  return nodeError(Error, 'ERR_INTERNAL', messageOf(err))
 }
 
 /** An error shaped like those of `fs`: `ENOENT: no such file or directory, open '/x'`. */

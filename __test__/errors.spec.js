@@ -332,3 +332,75 @@ describe('other arguments that are not what they should be', () => {
     expectError(await failureOf(() => record(revoked.proxy)), TypeError, { code: 'ERR_INVALID_ARG_TYPE', message: expect.stringContaining(`"${keyName}" argument must be of type string`) })
   })
 })
+
+describe('failures of the native side', () => {
+  /** The package over a fake binding, to make the native side fail as the real one cannot be made to. */
+  function overFakeBinding(binding) {
+    let api
+    jest.isolateModules(() => {
+      jest.doMock('../binding.js', () => binding)
+      api = require('incremental-writer')
+    })
+    jest.dontMock('../binding.js')
+    return api
+  }
+
+  /** A native writer that queues changes and fails as `fails` says. */
+  const fakeWriter = (fails) => class {
+    next = 0
+    enqueueEvents() {
+      return this.next++
+    }
+    enqueueState() {
+      return this.next++
+    }
+    drain() {
+      return fails.drain ? Promise.reject(fails.drain) : Promise.resolve({ doneThrough: this.next - 1, failures: [] })
+    }
+    drainSync() {
+      return { doneThrough: this.next - 1, failures: [] }
+    }
+    indexJson() {
+      if (fails.native) throw fails.native
+      return null
+    }
+    close() {
+      if (fails.native) throw fails.native
+    }
+  }
+
+  const failedWith = (failure) => overFakeBinding({ verifySession: async () => ({ failure }), repairSession: async () => ({ failure }) })
+  const eventFile = '/nowhere/s.jsonl'
+
+  it('an errno Node has no name for is code UNKNOWN, with errno, syscall and path', async () => {
+    const { verify: fakeVerify } = failedWith({ kind: 'Error', message: 'read failed', errno: 4242, syscall: 'read', path: eventFile })
+    const err = await failureOf(() => fakeVerify(eventFile))
+    expectError(err, Error, { code: 'UNKNOWN', errno: -4242, syscall: 'read', path: eventFile, message: `UNKNOWN: unknown error 4242, read '${eventFile}'` })
+  })
+
+  it('a failed file-system call without an errno is ERR_IO, with syscall and path', async () => {
+    const message = `stat '${eventFile}': the OS gave no error number`
+    const { repair: fakeRepair } = failedWith({ kind: 'Error', message, syscall: 'stat', path: eventFile })
+    const err = await failureOf(() => fakeRepair(eventFile))
+    expectError(err, Error, { code: 'ERR_IO', syscall: 'stat', path: eventFile, message })
+  })
+
+  it('a drain that fails rejects every waiting call with ERR_INTERNAL, and later calls are tried again', async () => {
+    const fails = { drain: new Error('drain failed') }
+    const { IncrementalWriter: FakeIncrementalWriter } = overFakeBinding({ NativeWriter: fakeWriter(fails) })
+    const fake = new FakeIncrementalWriter(session.eventFile, session.indexFile)
+    const calls = [fake.appendEvents([{ type: 'input', seq: 0 }]), fake.recordState('s', 1)]
+    for (const call of calls) expectError(await failureOf(() => call), Error, { code: 'ERR_INTERNAL', message: 'drain failed' })
+    fails.drain = null
+    await fake.appendEvents([{ type: 'input', seq: 1 }])
+  })
+
+  it('a binding that throws (a broken writer) makes getCachedIndex, close and closeSync fail with ERR_INTERNAL', async () => {
+    const fails = { native: Object.assign(new Error('the writer is broken'), { code: 'GenericFailure' }) }
+    const { IncrementalWriter: FakeIncrementalWriter } = overFakeBinding({ NativeWriter: fakeWriter(fails) })
+    const internal = { code: 'ERR_INTERNAL', message: 'the writer is broken' }
+    expectError(thrownBy(() => new FakeIncrementalWriter(session.eventFile, session.indexFile).getCachedIndex()), Error, internal)
+    expectError(await failureOf(() => new FakeIncrementalWriter(session.eventFile, session.indexFile).close()), Error, internal)
+    expectError(thrownBy(() => new FakeIncrementalWriter(session.eventFile, session.indexFile).closeSync()), Error, internal)
+  })
+})
