@@ -224,17 +224,19 @@ class SessionReader {
     this.#indexFile = indexFile
   }
 
-  /** The index as its file holds it now; a file that is not an index rejects with `ERR_INVALID_INDEX`. */
+  /** The index as its file holds it now; a file that is not an index rejects with ERR_INVALID_INDEX. */
   async index() {
-    const text = await readFile(this.#indexFile, 'utf8')
+    const file = this.#indexFile
+    const invalid = (what, cause) => nodeError(Error, 'ERR_INVALID_INDEX', `The index file '${file}' ${what}`, { cause, path: file })
+    const text = await readFile(file, 'utf8')
     let index
     try {
       index = JSON.parse(text)
     } catch (cause) {
-      throw nodeError(Error, 'ERR_INVALID_INDEX', `The index file '${this.#indexFile}' is not JSON: ${messageOf(cause)}`, { cause, path: this.#indexFile })
+      throw invalid(`is not JSON: ${messageOf(cause)}`, cause)
     }
     const problem = indexProblem(index)
-    if (problem) throw nodeError(Error, 'ERR_INVALID_INDEX', `The index file '${this.#indexFile}' ${problem}`, { path: this.#indexFile })
+    if (problem) throw invalid(problem)
     return index
   }
 
@@ -434,7 +436,10 @@ function requireTwoFiles(eventFile, indexFile) {
   }
 }
 
-/** The file a path names: its realpath, else its directory's realpath joined with its name, else the path resolved. */
+/**
+ * The file a path names: its realpath, else (it does not exist yet) its directory's realpath
+ * joined with its name, else the path resolved.
+ */
 function realPath(file) {
   try {
     return realpathSync.native(file)
@@ -447,7 +452,10 @@ function realPath(file) {
   }
 }
 
-/** `read()`; what it throws (a revoked Proxy, a throwing trap or getter) becomes ERR_INVALID_ARG_TYPE: "`what` cannot be read". */
+/**
+ * `read()`, which inspects an argument; what it throws (a revoked Proxy, a throwing trap or
+ * getter) becomes ERR_INVALID_ARG_TYPE: "`what` cannot be read".
+ */
 function readArgument(what, read) {
   try {
     return read()
@@ -485,9 +493,7 @@ function nodeError(Type, code, message, { cause, ...fields } = {}) {
 }
 
 function closedError() {
-  const err = new Error('The writer is closed')
-  err.code = 'ERR_WRITER_CLOSED'
-  return err
+  return nodeError(Error, 'ERR_WRITER_CLOSED', 'The writer is closed')
 }
 
 /**
