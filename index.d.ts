@@ -67,9 +67,10 @@ export declare class IncrementalWriter {
   /**
    * Appends each event as the line `JSON.stringify(event) + "\n"` and updates the index.
    * Resolves once the log and the index hold the whole batch. Rejects, with nothing
-   * written, with a `TypeError` (`code`, `index`) for an event that cannot be stored, or with
-   * a Node-style system error (`code`, `errno`, `syscall`, `path`) when the files cannot be
-   * written. Overlapping calls are stored in call order.
+   * written, with a `TypeError` (`code`, `index`) for an event that cannot be stored, a
+   * `RangeError` (`ERR_STRING_TOO_LONG`, `index`) for a batch whose JSON is longer than a string
+   * can be, or with a Node-style system error (`code`, `errno`, `syscall`, `path`) when the
+   * files cannot be written. Overlapping calls are stored in call order.
    */
   appendEvents(events: readonly SessionEvent[], state?: unknown): Promise<void>
   /**
@@ -139,7 +140,7 @@ export interface ReadOptions {
 export declare class SessionReader {
   /** `indexFile` defaults to `<name>.index.json` beside `<name>.jsonl`. */
   constructor(eventFile: string, indexFile?: string)
-  /** The index as its file holds it now. */
+  /** The index as its file holds it now; a file that is not an index rejects with `ERR_INVALID_INDEX`. */
   index(): Promise<SessionIndex>
   /** The index's last checkpoint, or `null`. */
   latestCheckpoint(): Promise<CheckpointEntry | null>

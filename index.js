@@ -4,8 +4,11 @@
 // the caller's JavaScript: V8 turns each event into its exact JSON line, and errors are created
 // in the caller's realm. Ordering lives in the native queue, shared by async and sync calls.
 
-const { getSystemErrorMap } = require('node:util')
+const { getSystemErrorMap, inspect } = require('node:util')
+const { realpathSync } = require('node:fs')
 const { readFile } = require('node:fs/promises')
+const path = require('node:path')
+const { MAX_STRING_LENGTH } = require('node:buffer').constants
 const { NativeWriter, verifySession, repairSession, readLogLines } = require('./binding.js')
 
 const DURABILITY_MODES = ['none', 'data', 'full']
@@ -33,13 +36,11 @@ class IncrementalWriter {
    * `options.durability`: `'none'` (default) survives a crash of the process, `'data'` also
    * flushes the log to the disk before a call resolves, `'full'` the index and its directory too.
    */
-  constructor(eventFile, indexFile, options = {}) {
-    requireString('eventFile', eventFile)
-    requireString('indexFile', indexFile)
-    if (typeof options !== 'object' || options === null) {
-      throw typeError('ERR_INVALID_ARG_TYPE', `The "options" argument must be an object. Received ${describe(options)}`)
-    }
-    const { durability = 'none' } = options
+  constructor(eventFile, indexFile, options) {
+    requirePath('eventFile', eventFile)
+    requirePath('indexFile', indexFile)
+    requireTwoFiles(eventFile, indexFile)
+    const { durability = 'none' } = readOptions(options, ['durability'])
     if (!DURABILITY_MODES.includes(durability)) {
       throw typeError('ERR_INVALID_ARG_VALUE', `options.durability must be one of ${DURABILITY_MODES.join(', ')}. Received ${describe(durability)}`)
     }
@@ -102,7 +103,7 @@ class IncrementalWriter {
 
   /** A copy of the index as last written, or `null` before the first non-empty call. */
   getCachedIndex() {
-    const json = this.#native.indexJson()
+    const json = callNative(() => this.#native.indexJson())
     return json === null ? null : JSON.parse(json)
   }
 
@@ -135,7 +136,7 @@ class IncrementalWriter {
       this.#closing = new Promise((resolve) => {
         if (this.#draining) this.#idleWaiters.push(resolve)
         else resolve()
-      }).then(() => this.#native.close())
+      }).then(() => callNative(() => this.#native.close()))
     }
     return this.#closing
   }
@@ -144,21 +145,25 @@ class IncrementalWriter {
   closeSync() {
     if (this.#closing) return
     this.flushSync()
-    this.#native.close()
+    callNative(() => this.#native.close())
     this.#closing = Promise.resolve()
   }
 
   #record(keyName, key, value, enqueue) {
     if (this.#closing) return Promise.reject(closedError())
-    let json
     try {
       requireString(keyName, key)
-      json = JSON.stringify(value)
-      if (json === undefined) throw new TypeError('JSON.stringify gives nothing for it')
-    } catch (cause) {
-      if (cause.code) return Promise.reject(cause)
-      return Promise.reject(typeError('ERR_INVALID_ARG_VALUE', `The value for ${keyName} ${JSON.stringify(key)} cannot be stored as JSON: ${cause.message}`, cause))
+    } catch (err) {
+      return Promise.reject(err)
     }
+    const refused = (why, cause) => typeError('ERR_INVALID_ARG_VALUE', `The value for ${keyName} ${JSON.stringify(key)} cannot be stored as JSON: ${why}`, cause)
+    let json
+    try {
+      json = JSON.stringify(value)
+    } catch (cause) {
+      return Promise.reject(refused(messageOf(cause), cause))
+    }
+    if (json === undefined) return Promise.reject(refused('JSON.stringify gives nothing for it'))
     return this.#wait(enqueue(json))
   }
 
@@ -177,7 +182,7 @@ class IncrementalWriter {
       try {
         drained = await this.#native.drain()
       } catch (err) {
-        const failure = toCallerError({ kind: 'Error', code: 'ERR_INTERNAL', message: String(err && err.message) })
+        const failure = internalError(err)
         for (const { reject } of this.#waiting.values()) reject(failure)
         this.#waiting.clear()
         break
@@ -213,15 +218,26 @@ class SessionReader {
   #indexFile
 
   constructor(eventFile, indexFile = defaultIndexFile(eventFile)) {
-    requireString('eventFile', eventFile)
-    requireString('indexFile', indexFile)
+    requirePath('eventFile', eventFile)
+    requirePath('indexFile', indexFile)
     this.#eventFile = eventFile
     this.#indexFile = indexFile
   }
 
-  /** The index as its file holds it now. */
+  /** The index as its file holds it now; a file that is not an index rejects with ERR_INVALID_INDEX. */
   async index() {
-    return JSON.parse(await readFile(this.#indexFile, 'utf8'))
+    const file = this.#indexFile
+    const invalid = (what, cause) => nodeError(Error, 'ERR_INVALID_INDEX', `The index file '${file}' ${what}`, { cause, path: file })
+    const text = await readFile(file, 'utf8')
+    let index
+    try {
+      index = JSON.parse(text)
+    } catch (cause) {
+      throw invalid(`is not JSON: ${messageOf(cause)}`, cause)
+    }
+    const problem = indexProblem(index)
+    if (problem) throw invalid(problem)
+    return index
   }
 
   /** The last checkpoint of the index, or `null` when it has none. */
@@ -246,9 +262,11 @@ class SessionReader {
    * none reads from the start. `limit` caps the number of events. An offset that does not
    * start a checkpoint line rejects with `ERR_NOT_A_CHECKPOINT`.
    */
-  async *events({ fromCheckpoint, fromOffset, fromSeq, limit = Infinity } = {}) {
+  async *events(options) {
+    const { fromCheckpoint, fromOffset, fromSeq, limit = Infinity } = readOptions(options, ['fromCheckpoint', 'fromOffset', 'fromSeq', 'limit'])
     const starts = [fromCheckpoint, fromOffset, fromSeq].filter((start) => start !== undefined)
     if (starts.length > 1) throw typeError('ERR_INVALID_ARG_VALUE', 'Give at most one of fromCheckpoint, fromOffset and fromSeq')
+    if (typeof limit !== 'number') throw typeError('ERR_INVALID_ARG_TYPE', `limit must be of type number. Received ${describe(limit)}`)
     if (!(limit >= 0)) throw typeError('ERR_INVALID_ARG_VALUE', `limit must be a non-negative number. Received ${describe(limit)}`)
     let offset = 0
     let requireCheckpoint = false
@@ -256,10 +274,7 @@ class SessionReader {
       offset = await this.#checkpointOffset(fromCheckpoint)
       requireCheckpoint = true
     } else if (fromOffset !== undefined) {
-      if (!Number.isSafeInteger(fromOffset) || fromOffset < 0) {
-        throw typeError('ERR_INVALID_ARG_VALUE', `fromOffset must be a non-negative integer. Received ${describe(fromOffset)}`)
-      }
-      offset = fromOffset
+      offset = requireOffset('fromOffset', fromOffset)
       requireCheckpoint = true
     } else if (fromSeq !== undefined) {
       const checkpoint = await this.findCheckpointBefore(fromSeq)
@@ -293,17 +308,20 @@ class SessionReader {
     return events
   }
 
+  /** Where `fromCheckpoint` (an index entry, or the `stateId` of one) starts in the log. */
   async #checkpointOffset(checkpoint) {
-    if (typeof checkpoint === 'object' && checkpoint !== null && typeof checkpoint.byteOffset === 'number') return checkpoint.byteOffset
     if (typeof checkpoint === 'string') {
       const { checkpoints } = await this.index()
       const found = checkpoints.filter((entry) => entry.stateId === checkpoint).pop()
       if (found) return found.byteOffset
-      const err = new Error(`The index of ${this.#eventFile} has no checkpoint with stateId ${JSON.stringify(checkpoint)}`)
-      err.code = 'ERR_NO_SUCH_CHECKPOINT'
-      throw err
+      const message = `The index file '${this.#indexFile}' has no checkpoint with stateId ${JSON.stringify(checkpoint)}`
+      throw nodeError(Error, 'ERR_NO_SUCH_CHECKPOINT', message, { path: this.#indexFile })
     }
-    throw typeError('ERR_INVALID_ARG_TYPE', `fromCheckpoint must be a checkpoint entry or a stateId. Received ${describe(checkpoint)}`)
+    const byteOffset = readArgument('fromCheckpoint', () => (typeof checkpoint === 'object' && checkpoint !== null ? checkpoint.byteOffset : undefined))
+    if (typeof byteOffset !== 'number') {
+      throw typeError('ERR_INVALID_ARG_TYPE', `fromCheckpoint must be a checkpoint entry or a stateId. Received ${describe(checkpoint)}`)
+    }
+    return requireOffset('fromCheckpoint.byteOffset', byteOffset)
   }
 }
 
@@ -314,33 +332,46 @@ class SessionReader {
  * events, kept and not indexed; a last line still being written).
  */
 async function verify(eventFile, indexFile = defaultIndexFile(eventFile)) {
-  requireString('eventFile', eventFile)
-  requireString('indexFile', indexFile)
+  requirePath('eventFile', eventFile)
+  requirePath('indexFile', indexFile)
+  requireTwoFiles(eventFile, indexFile)
   const { failure, problems, notes, events, checkpoints } = await verifySession(eventFile, indexFile)
   if (failure) throw toCallerError(failure)
   return { ok: problems.length === 0, problems, notes, events, checkpoints }
 }
 
 /**
- * Applies the recovery that opening a session does (torn tail cut and kept aside, index
- * rebuilt where it is behind or unreadable) and resolves to `{ changes }`, in words.
+ * Takes the session's lock and repairs it: a batch a crash cut short taken back out, the index
+ * recomputed from the whole log, a last line without its newline that stopped growing cut off
+ * and kept aside. Resolves to `{ changes }`, in words; `verify` agrees right after it.
  */
 async function repair(eventFile, indexFile = defaultIndexFile(eventFile)) {
-  requireString('eventFile', eventFile)
-  requireString('indexFile', indexFile)
+  requirePath('eventFile', eventFile)
+  requirePath('indexFile', indexFile)
+  requireTwoFiles(eventFile, indexFile)
   const { failure, changes } = await repairSession(eventFile, indexFile)
   if (failure) throw toCallerError(failure)
   return { changes }
 }
 
-/** Every event's exact JSON line, joined; throws a TypeError naming the first bad event. */
+/**
+ * Every event's exact JSON line, joined; throws a TypeError naming the first bad event, or a
+ * RangeError (ERR_STRING_TOO_LONG) naming the event at which the batch outgrows a string. An
+ * event whose own JSON is too long is a bad event: JSON.stringify's RangeError is its cause.
+ */
 function serializeEvents(events) {
-  if (!Array.isArray(events)) {
+  const length = readArgument('The "events" argument', () => (Array.isArray(events) ? events.length : -1))
+  if (length === -1) {
     throw typeError('ERR_INVALID_ARG_TYPE', `The "events" argument must be an array. Received ${describe(events)}`)
   }
   let batch = ''
-  for (let i = 0; i < events.length; i++) {
-    const event = events[i]
+  for (let i = 0; i < length; i++) {
+    let event
+    try {
+      event = events[i]
+    } catch (cause) {
+      throw invalidEvent(i, `cannot be read: ${messageOf(cause)}`, cause)
+    }
     if (typeof event !== 'object' || event === null) {
       throw invalidEvent(i, `must be an object. Received ${describe(event)}`)
     }
@@ -348,12 +379,37 @@ function serializeEvents(events) {
     try {
       line = JSON.stringify(event)
     } catch (cause) {
-      throw invalidEvent(i, `cannot be serialized to JSON: ${cause && cause.message}`, cause)
+      throw invalidEvent(i, `cannot be serialized to JSON: ${messageOf(cause)}`, cause)
     }
     if (line === undefined) throw invalidEvent(i, 'serializes to nothing (its toJSON returned undefined)')
-    batch += line + '\n'
+    try {
+      batch += line + '\n'
+    } catch (cause) {
+      const what = `events[${i}] makes the batch's JSON longer than a string can be (0x${MAX_STRING_LENGTH.toString(16)} characters); split the batch`
+      throw nodeError(RangeError, 'ERR_STRING_TOO_LONG', what, { cause, index: i })
+    }
   }
   return batch
+}
+
+/** What makes parsed JSON unusable as an index, in words, or null when it is usable. */
+function indexProblem(index) {
+  if (!isObject(index)) return 'is not a JSON object'
+  if (!Array.isArray(index.checkpoints)) return 'is not an index: "checkpoints" is not an array'
+  for (const [i, entry] of index.checkpoints.entries()) {
+    if (!isObject(entry)) return `is not an index: checkpoints[${i}] is not an object`
+    if (!isOffset(entry.byteOffset)) return `is not an index: checkpoints[${i}].byteOffset is not a non-negative integer`
+  }
+  return null
+}
+
+function isObject(value) {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+/** A byte offset in a file. */
+function isOffset(value) {
+  return Number.isSafeInteger(value) && value >= 0
 }
 
 /** `<name>.index.json` beside `<name>.jsonl`, as the server names them. */
@@ -367,32 +423,105 @@ function requireString(name, value) {
   }
 }
 
+/** A path as `fs` takes it: a string without null bytes. */
+function requirePath(name, value) {
+  requireString(name, value)
+  if (value.includes('\0')) {
+    throw typeError('ERR_INVALID_ARG_VALUE', `The argument '${name}' must be a string without null bytes. Received ${describe(value)}`)
+  }
+}
+
+/** Refuses a log and an index that are one file, however the two paths name it. */
+function requireTwoFiles(eventFile, indexFile) {
+  const file = realPath(eventFile)
+  if (realPath(indexFile) === file) {
+    throw typeError('ERR_INVALID_ARG_VALUE', `The argument 'indexFile' must not name the same file as 'eventFile' ('${file}'). Received ${describe(indexFile)}`)
+  }
+}
+
+/**
+ * The file a path names: its realpath, else (it does not exist yet) its directory's realpath
+ * joined with its name, else the path resolved.
+ */
+function realPath(file) {
+  try {
+    return realpathSync.native(file)
+  } catch {
+    try {
+      return path.join(realpathSync.native(path.dirname(file)), path.basename(file))
+    } catch {
+      return path.resolve(file)
+    }
+  }
+}
+
+/**
+ * `read()`, which inspects an argument; what it throws (a revoked Proxy, a throwing trap or
+ * getter) becomes ERR_INVALID_ARG_TYPE: "`what` cannot be read".
+ */
+function readArgument(what, read) {
+  try {
+    return read()
+  } catch (cause) {
+    throw typeError('ERR_INVALID_ARG_TYPE', `${what} cannot be read: ${messageOf(cause)}`, cause)
+  }
+}
+
+/** The fields `keys` of an options argument, each read once; `undefined` has none. */
+function readOptions(options, keys) {
+  if (options === undefined) return {}
+  if (typeof options !== 'object' || options === null) {
+    throw typeError('ERR_INVALID_ARG_TYPE', `The "options" argument must be an object. Received ${describe(options)}`)
+  }
+  return readArgument('The "options" argument', () => Object.fromEntries(keys.map((key) => [key, options[key]])))
+}
+
+function requireOffset(name, value) {
+  if (!isOffset(value)) throw typeError('ERR_INVALID_ARG_VALUE', `${name} must be a non-negative integer. Received ${describe(value)}`)
+  return value
+}
+
 function invalidEvent(index, what, cause) {
-  const err = typeError('ERR_INVALID_EVENT', `events[${index}] ${what}`, cause)
-  err.index = index
-  return err
+  return nodeError(TypeError, 'ERR_INVALID_EVENT', `events[${index}] ${what}`, { cause, index })
 }
 
 function typeError(code, message, cause) {
-  const err = cause === undefined ? new TypeError(message) : new TypeError(message, { cause })
-  err.code = code
-  return err
+  return nodeError(TypeError, code, message, { cause })
+}
+
+/** A Node-style error: a `Type` with `code` and `fields`, whose `cause` becomes the error's cause. */
+function nodeError(Type, code, message, { cause, ...fields } = {}) {
+  const err = cause === undefined ? new Type(message) : new Type(message, { cause })
+  return Object.assign(err, { code }, fields)
 }
 
 function closedError() {
-  const err = new Error('The writer is closed')
-  err.code = 'ERR_WRITER_CLOSED'
-  return err
+  return nodeError(Error, 'ERR_WRITER_CLOSED', 'The writer is closed')
 }
 
-/** Turns the native side's failure record into a Node-style error of this realm. */
+/**
+ * Turns the native side's failure record into a Node-style error of this realm. A failed
+ * file-system call the OS gave no errno for (the record has no code either) is ERR_IO.
+ */
 function toCallerError(failure) {
   if (failure.errno != null) return systemError(failure)
   const err = failure.kind === 'TypeError' ? new TypeError(failure.message) : new Error(failure.message)
-  err.code = failure.code
-  if (failure.index != null) err.index = failure.index
-  if (failure.path != null) err.path = failure.path
+  err.code = failure.code || 'ERR_IO'
+  for (const field of ['index', 'syscall', 'path']) if (failure[field] != null) err[field] = failure[field]
   return err
+}
+
+/** `call()` on the binding; what it throws (a broken writer: never expected) is ERR_INTERNAL. */
+function callNative(call) {
+  try {
+    return call()
+  } catch (err) {
+    throw internalError(err)
+  }
+}
+
+function internalError(err) {
+  return nodeError(Error, 'ERR_INTERNAL', messageOf(err))
 }
 
 /** An error shaped like those of `fs`: `ENOENT: no such file or directory, open '/x'`. */
@@ -403,14 +532,30 @@ function systemError({ errno, syscall, path }) {
   return err
 }
 
+/** A value as Node's messages name it (`an instance of Map`, `type string ('x')`). Never throws. */
 function describe(value) {
-  if (value === null) return 'null'
-  if (Array.isArray(value)) return 'an array'
-  if (typeof value === 'function') return `function ${value.name || '(anonymous)'}`
-  if (typeof value === 'object') return `an instance of ${(value.constructor && value.constructor.name) || 'Object'}`
-  if (typeof value === 'bigint') return `type bigint (${value}n)`
-  if (typeof value === 'symbol') return `type symbol (${String(value)})`
-  return `type ${typeof value} (${JSON.stringify(value)})`
+  try {
+    if (value === null) return 'null'
+    if (Array.isArray(value)) return 'an array'
+    if (typeof value === 'function') return `function ${value.name || '(anonymous)'}`
+    if (typeof value === 'object') return `an instance of ${(value.constructor && value.constructor.name) || 'Object'}`
+    const shown = inspect(value)
+    return `type ${typeof value} (${shown.length > 128 ? `${shown.slice(0, 125)}...` : shown})`
+  } catch {
+    // a revoked Proxy, or a throwing trap or getter
+    return 'a value that cannot be inspected'
+  }
+}
+
+/** What a thrown value says: its `message`, or else what it is. Never throws. */
+function messageOf(thrown) {
+  try {
+    const { message } = thrown
+    if (typeof message === 'string') return message
+  } catch {
+    // null or undefined, or a `message` getter that throws: say what was thrown instead
+  }
+  return `it threw ${describe(thrown)}`
 }
 
 module.exports = { IncrementalWriter, SessionReader, verify, repair }
