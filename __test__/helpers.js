@@ -116,13 +116,14 @@ function exited(proc) {
 }
 
 /**
- * Runs `node -e script ...args` and resolves to the JSON of the first line it prints, then kills
- * it: a child whose call hangs in the file system (a FIFO) may never exit by itself. Resolves to
- * `{ hung: ms, stderr }` when nothing is printed within `timeoutMs`.
+ * Runs `node file ...args` and resolves to the JSON of the first line it prints, once the child
+ * is killed and gone: a child whose call hangs in the file system (a FIFO) may never exit by
+ * itself. Resolves to `{ hung: ms, stderr }` when nothing is printed within `timeoutMs`.
  */
-function probeInChild(script, args = [], { timeoutMs = 10_000 } = {}) {
+function probeInChild(file, args = [], { timeoutMs = 10_000 } = {}) {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, ['-e', script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const proc = spawn(process.execPath, [file, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const gone = exited(proc)
     let out = ''
     let err = ''
     let done = false
@@ -131,7 +132,7 @@ function probeInChild(script, args = [], { timeoutMs = 10_000 } = {}) {
       done = true
       clearTimeout(timer)
       proc.kill('SIGKILL')
-      resolve(result)
+      gone.then(() => resolve(result))
     }
     const timer = setTimeout(() => finish({ hung: timeoutMs, stderr: err }), timeoutMs)
     proc.stdout.on('data', (chunk) => {
