@@ -31,6 +31,18 @@ function readOrNull(file) {
   return fs.existsSync(file) ? fs.readFileSync(file) : null
 }
 
+/**
+ * Writes a log by hand, as the server's files would hold it: a session header (unless
+ * `header: false`) and one `JSON.stringify(event)` line per event. Returns the text written.
+ */
+function writeLog(file, events, { header = true } = {}) {
+  const id = path.basename(file, '.jsonl')
+  const lines = header ? [{ type: 'session', version: 1, id, created: '2024-01-01T00:00:00.000Z' }, ...events] : events
+  const text = lines.map((event) => JSON.stringify(event) + '\n').join('')
+  fs.writeFileSync(file, text)
+  return text
+}
+
 /** A tiny deterministic generator of numbers in [0, 1), so a failing run can be replayed. */
 function random(seed) {
   let state = seed >>> 0
@@ -158,4 +170,4 @@ function settleWithin(promise, ms) {
   return Promise.race([promise.then((resolved) => ({ resolved }), (rejected) => ({ rejected })), timeout]).finally(() => clearTimeout(timer))
 }
 
-module.exports = { tempSession, logLines, readOrNull, random, auditSession, exited, probeInChild, settleWithin }
+module.exports = { tempSession, logLines, readOrNull, writeLog, random, auditSession, exited, probeInChild, settleWithin }
