@@ -163,11 +163,4 @@ function probeInChild(file, args = [], { timeoutMs = 10_000 } = {}) {
   })
 }
 
-/** Settles to `{ resolved: value }`, `{ rejected: error }` or `{ hung: ms }`, whichever comes first. */
-function settleWithin(promise, ms) {
-  let timer
-  const timeout = new Promise((resolve) => (timer = setTimeout(() => resolve({ hung: ms }), ms)))
-  return Promise.race([promise.then((resolved) => ({ resolved }), (rejected) => ({ rejected })), timeout]).finally(() => clearTimeout(timer))
-}
-
-module.exports = { tempSession, logLines, readOrNull, writeLog, random, auditSession, exited, probeInChild, settleWithin }
+module.exports = { tempSession, logLines, readOrNull, writeLog, random, auditSession, exited, probeInChild }
