@@ -130,7 +130,7 @@ describe.each(modes)('$name', (mode) => {
         if (broken.length > 0 || problems.length > 0) failedRounds.push({ round, delayMs, midWrite, broken, problems })
         totals.rounds++
         totals.acknowledged += acknowledged.length
-        totals.callsInLog += new Set(lines.map(({ event }) => event.call).filter((id) => id !== undefined)).size
+        totals.callsInLog += new Set(lines.map(({ event }) => event && event.call).filter((id) => typeof id === 'number')).size
       } finally {
         session.remove()
       }

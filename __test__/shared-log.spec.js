@@ -35,7 +35,7 @@ function foreignLine(n, seq) {
   return JSON.stringify(event) + '\n'
 }
 
-/** Makes `calls(i)` for i = first, first + 1, ... in un-awaited bursts; records what resolved. */
+/** Makes the writer's calls `first` to `first + count - 1` without awaiting them, runs `between(call)` after each, then waits for all; records which resolved. */
 async function burst(writer, first, count, outcome, between = () => {}) {
   const pending = []
   for (let call = first; call < first + count; call++) {
@@ -152,7 +152,7 @@ it(`keeps every line another process appends while the writer makes its calls`, 
   const foreignSeqs = Array.from({ length: CHILD_LINES }, (_, i) => firstForeign + i)
   const lines = await expectSharedLog(writer, outcome, foreignSeqs)
   // The child's lines and the writer's calls did overlap: some calls landed among the child's lines.
-  const byChild = lines.map(({ event }, position) => (event.by === 'child' ? position : -1)).filter((position) => position >= 0)
-  const among = lines.slice(byChild[0], byChild[byChild.length - 1]).filter(({ event }) => typeof event.call === 'number')
+  const byChild = lines.map(({ event }, position) => (event && event.by === 'child' ? position : -1)).filter((position) => position >= 0)
+  const among = lines.slice(byChild[0], byChild[byChild.length - 1]).filter(({ event }) => event && typeof event.call === 'number')
   expect(among.length).toBeGreaterThan(0)
 }, 120_000)
