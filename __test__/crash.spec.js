@@ -7,7 +7,7 @@ const { spawn } = require('node:child_process')
 const fs = require('node:fs')
 const path = require('node:path')
 const { IncrementalWriter, verify } = require('incremental-writer')
-const { tempSession, logLines } = require('./helpers')
+const { tempSession, logLines, random } = require('./helpers')
 
 const ROUNDS = Number(process.env.CRASH_ROUNDS || 30)
 /** Each round checks the whole log, which grows with the rounds: longer runs need longer. */
@@ -15,15 +15,6 @@ const TIMEOUT_MS = Math.max(120_000, ROUNDS * ROUNDS * 20)
 const child = path.join(__dirname, 'fixtures', 'crash-child.js')
 /** A line another appender began and never ended, as a crash of the server's shutdown leaves it. */
 const TORN_LINE = '{"type":"input","seq":12,"code":"(unfini'
-
-/** A tiny deterministic generator, so a failing round can be replayed. */
-function random(seed) {
-  let state = seed >>> 0
-  return () => {
-    state = (state * 1664525 + 1013904223) >>> 0
-    return state / 2 ** 32
-  }
-}
 
 /** Runs the child until it has acknowledged something and `delayMs` more have passed, then kills it. */
 function runAndKill(session, firstSeq, delayMs) {
