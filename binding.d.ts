@@ -18,10 +18,13 @@ export declare class NativeWriter {
   constructor(eventFile: string, indexFile: string, durability?: string | undefined | null)
   /** Queues a batch of events (JSON lines, each ending in a newline); returns its ticket. */
   enqueueEvents(batch: string): number
-  /** Queues `states[stateId] = value` (`valueJson`: the value's JSON); returns its ticket. */
-  enqueueState(stateId: string, valueJson: string): number
-  /** Queues `receipts[key] = value` (`valueJson`: the value's JSON); returns its ticket. */
-  enqueueReceipt(key: string, valueJson: string): number
+  /**
+   * Queues `states[stateId] = value` (the id and the value as JSON, so that lone surrogates
+   * arrive as they are); returns its ticket.
+   */
+  enqueueState(stateIdJson: string, valueJson: string): number
+  /** Queues `receipts[key] = value` (the key and the value as JSON); returns its ticket. */
+  enqueueReceipt(keyJson: string, valueJson: string): number
   /** Stores every queued change in order, off the main thread; resolves to what was done. */
   drain(): Promise<NativeDrain>
   /** Stores every queued change in order, on this thread (waiting for a drain in progress). */

@@ -88,12 +88,12 @@ class IncrementalWriter {
    * in order with the other calls. A loader can resume at a checkpoint whose state is recorded.
    */
   recordState(stateId, value) {
-    return this.#record('stateId', stateId, value, (json) => this.#native.enqueueState(stateId, json))
+    return this.#record('stateId', stateId, value, (keyJson, json) => this.#native.enqueueState(keyJson, json))
   }
 
   /** Records `receipts[receiptKey] = receipt` in the index, in order with the other calls. */
   recordReceipt(receiptKey, receipt) {
-    return this.#record('receiptKey', receiptKey, receipt, (json) => this.#native.enqueueReceipt(receiptKey, json))
+    return this.#record('receiptKey', receiptKey, receipt, (keyJson, json) => this.#native.enqueueReceipt(keyJson, json))
   }
 
   /** The log's length in bytes after the last stored batch. */
@@ -157,14 +157,18 @@ class IncrementalWriter {
       return Promise.reject(err)
     }
     const refused = (why, cause) => typeError('ERR_INVALID_ARG_VALUE', `The value for ${keyName} ${JSON.stringify(key)} cannot be stored as JSON: ${why}`, cause)
+    // The key goes to the native side as JSON too: a JS string with a lone surrogate has no
+    // lossless form as a Rust string, but its JSON text holds it exactly.
+    let keyJson
     let json
     try {
+      keyJson = JSON.stringify(key)
       json = JSON.stringify(value)
     } catch (cause) {
       return Promise.reject(refused(messageOf(cause), cause))
     }
     if (json === undefined) return Promise.reject(refused('JSON.stringify gives nothing for it'))
-    return this.#wait(enqueue(json))
+    return this.#wait(enqueue(keyJson, json))
   }
 
   #wait(ticket) {

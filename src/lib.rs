@@ -44,16 +44,17 @@ impl NativeWriter {
         self.shared.enqueue(Change::Events(batch))
     }
 
-    /// Queues `states[stateId] = value` (`valueJson`: the value's JSON); returns its ticket.
+    /// Queues `states[stateId] = value` (the id and the value as JSON, so that lone surrogates
+    /// arrive as they are); returns its ticket.
     #[napi]
-    pub fn enqueue_state(&self, state_id: String, value_json: String) -> i64 {
-        self.shared.enqueue(Change::State { id: state_id, value_json })
+    pub fn enqueue_state(&self, state_id_json: String, value_json: String) -> i64 {
+        self.shared.enqueue(Change::State { id_json: state_id_json, value_json })
     }
 
-    /// Queues `receipts[key] = value` (`valueJson`: the value's JSON); returns its ticket.
+    /// Queues `receipts[key] = value` (the key and the value as JSON); returns its ticket.
     #[napi]
-    pub fn enqueue_receipt(&self, key: String, value_json: String) -> i64 {
-        self.shared.enqueue(Change::Receipt { key, value_json })
+    pub fn enqueue_receipt(&self, key_json: String, value_json: String) -> i64 {
+        self.shared.enqueue(Change::Receipt { key_json, value_json })
     }
 
     /// Stores every queued change in order, off the main thread; resolves to what was done.

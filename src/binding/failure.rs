@@ -4,7 +4,7 @@
 use napi_derive::napi;
 
 use super::shared_writer::InternalError;
-use crate::core::WriteError;
+use crate::core::SessionError;
 
 /// Why one batch was rejected, in the fields of a Node.js error.
 #[napi(object)]
@@ -36,35 +36,35 @@ impl NativeFailure {
     }
 }
 
-impl From<&WriteError> for NativeFailure {
-    fn from(err: &WriteError) -> Self {
+impl From<&SessionError> for NativeFailure {
+    fn from(err: &SessionError) -> Self {
         match err {
-            WriteError::InvalidEvent { index, .. } => NativeFailure {
+            SessionError::InvalidEvent { index, .. } => NativeFailure {
                 kind: "TypeError".to_owned(),
                 index: u32::try_from(*index).ok(),
                 ..NativeFailure::error("ERR_INVALID_EVENT", err.to_string())
             },
-            WriteError::InvalidValue { .. } => NativeFailure {
+            SessionError::InvalidValue { .. } => NativeFailure {
                 kind: "TypeError".to_owned(),
                 ..NativeFailure::error("ERR_INVALID_ARG_VALUE", err.to_string())
             },
-            WriteError::InvalidIndex { path, .. } => NativeFailure {
+            SessionError::InvalidIndex { path, .. } => NativeFailure {
                 path: Some(path.to_string_lossy().into_owned()),
                 ..NativeFailure::error("ERR_INVALID_INDEX", err.to_string())
             },
-            WriteError::NotACheckpoint { path, .. } => NativeFailure {
+            SessionError::NotACheckpoint { path, .. } => NativeFailure {
                 path: Some(path.to_string_lossy().into_owned()),
                 ..NativeFailure::error("ERR_NOT_A_CHECKPOINT", err.to_string())
             },
-            WriteError::NotAFile { path, .. } => NativeFailure {
+            SessionError::NotAFile { path, .. } => NativeFailure {
                 path: Some(path.to_string_lossy().into_owned()),
                 ..NativeFailure::error("ERR_NOT_A_FILE", err.to_string())
             },
-            WriteError::Locked { path } => NativeFailure {
+            SessionError::Locked { path } => NativeFailure {
                 path: Some(path.to_string_lossy().into_owned()),
                 ..NativeFailure::error("ERR_SESSION_LOCKED", err.to_string())
             },
-            WriteError::Io { syscall, path, source } => NativeFailure {
+            SessionError::Io { syscall, path, source } => NativeFailure {
                 // A system error's code comes from its errno; one without (a short write) is ERR_IO.
                 code: source.raw_os_error().is_none().then(|| "ERR_IO".to_owned()),
                 errno: source.raw_os_error(),

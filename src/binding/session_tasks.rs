@@ -5,9 +5,7 @@ use std::path::Path;
 use napi_derive::napi;
 
 use super::failure::NativeFailure;
-use crate::core::reader::read_lines;
-use crate::core::verify::verify;
-use crate::core::{Durability, Writer};
+use crate::core::{read_lines, verify, Durability, Writer};
 
 /// What `verify` found: problems in words, or the failure that stopped it.
 #[napi(object)]

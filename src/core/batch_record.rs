@@ -14,7 +14,7 @@ use std::io::{ErrorKind, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 use super::durability::Durability;
-use super::error::WriteError;
+use super::error::SessionError;
 use super::regular_file::{self, Links};
 use super::side_files;
 
@@ -45,7 +45,7 @@ impl BatchRecord {
     /// Records `bytes`, about to be appended to a log indexed up to `base`. After `Ok`, a crash
     /// during the append leaves a record `read` returns; under `Durability::Full` it is also on
     /// the disk.
-    pub fn write(&mut self, base: u64, bytes: &[u8]) -> Result<(), WriteError> {
+    pub fn write(&mut self, base: u64, bytes: &[u8]) -> Result<(), SessionError> {
         let header = format!("{MAGIC} {base} {}\n", bytes.len());
         let mut record = Vec::with_capacity(header.len() + bytes.len());
         record.extend_from_slice(header.as_bytes());
@@ -53,12 +53,12 @@ impl BatchRecord {
         let durability = self.durability;
         let file = self.file()?;
         let written = write_all_at(file, &record).and_then(|()| durability.sync_replacement(file));
-        written.map_err(|err| WriteError::io("write", &self.path, err))
+        written.map_err(|err| SessionError::io("write", &self.path, err))
     }
 
     /// The batch last recorded; `None` when there is no record or it was cut short (then its
     /// batch never reached the log).
-    pub fn read(&mut self) -> Result<Option<RecordedBatch>, WriteError> {
+    pub fn read(&mut self) -> Result<Option<RecordedBatch>, SessionError> {
         let mut text = Vec::new();
         match self.path.symlink_metadata() {
             Err(err) if err.kind() == ErrorKind::NotFound => return Ok(None),
@@ -66,7 +66,7 @@ impl BatchRecord {
                 let mut file = self.file()?;
                 file.seek(SeekFrom::Start(0))
                     .and_then(|_| file.read_to_end(&mut text))
-                    .map_err(|err| WriteError::io("read", &self.path, err))?
+                    .map_err(|err| SessionError::io("read", &self.path, err))?
             }
         };
         Ok(parse(&text))
@@ -81,7 +81,7 @@ impl BatchRecord {
         }
     }
 
-    fn file(&mut self) -> Result<&File, WriteError> {
+    fn file(&mut self) -> Result<&File, SessionError> {
         if self.file.is_none() {
             let mut options = OpenOptions::new();
             options.read(true).write(true).create(true);

@@ -1,4 +1,5 @@
-//! Everything that can make a batch fail. A failed batch leaves the log and the index as they were.
+//! Everything that can make a session's call fail: storing a change, reading, verifying or
+//! repairing. A failed change leaves the log and the index as they were.
 
 use std::io;
 use std::path::PathBuf;
@@ -6,10 +7,11 @@ use std::path::PathBuf;
 use super::event::EventError;
 use super::index::IndexError;
 use super::json::JsonError;
+use std::path::Path;
 
-/// Why a batch was not stored.
+/// Why a call on a session failed.
 #[derive(Debug, thiserror::Error)]
-pub enum WriteError {
+pub enum SessionError {
     /// An event of the batch cannot be stored; `index` is its position in the batch.
     #[error("events[{index}] {source}")]
     InvalidEvent { index: usize, source: EventError },
@@ -34,9 +36,14 @@ pub enum WriteError {
     Io { syscall: &'static str, path: PathBuf, source: io::Error },
 }
 
-impl WriteError {
+impl SessionError {
+    /// Fails with `ENOENT` when `path` does not exist.
+    pub fn require_file(path: &Path) -> Result<(), SessionError> {
+        std::fs::metadata(path).map(drop).map_err(|err| SessionError::io("stat", path, err))
+    }
+
     /// A failed file-system call on `path`.
     pub fn io(syscall: &'static str, path: impl Into<PathBuf>, source: io::Error) -> Self {
-        WriteError::Io { syscall, path: path.into(), source }
+        SessionError::Io { syscall, path: path.into(), source }
     }
 }

@@ -1,9 +1,8 @@
 //! Session events: the exact line each one is stored as, and the fields the index reads from it.
 
 use serde::Deserialize;
-use serde_json::value::RawValue;
 
-use super::json::{JsObject, JsValue};
+use super::json::{self, JsObject, JsValue, RawJson};
 
 /// One event of a batch: its exact JSON line and the typed view of it the index needs.
 #[derive(Debug)]
@@ -39,47 +38,44 @@ pub enum EventError {
     MissingType,
 }
 
-/// The fields the index reads, as their raw JSON text: `None` when absent, `Some("null")`
-/// when present and null.
+/// The fields the index reads, as their raw JSON text (the last one where a key repeats, as
+/// `JSON.parse` keeps it): `None` when absent, `Some("null")` when present and null.
 #[derive(Debug, Deserialize)]
 struct Fields<'a> {
     #[serde(rename = "type", default, borrow, deserialize_with = "present")]
-    kind: Option<&'a RawValue>,
+    kind: Option<RawJson<'a>>,
     #[serde(default, borrow, deserialize_with = "present")]
-    seq: Option<&'a RawValue>,
+    seq: Option<RawJson<'a>>,
     #[serde(default, borrow, deserialize_with = "present")]
-    reason: Option<&'a RawValue>,
+    reason: Option<RawJson<'a>>,
     #[serde(rename = "stateId", default, borrow, deserialize_with = "present")]
-    state_id: Option<&'a RawValue>,
+    state_id: Option<RawJson<'a>>,
     #[serde(rename = "receiptKey", default, borrow, deserialize_with = "present")]
-    receipt_key: Option<&'a RawValue>,
+    receipt_key: Option<RawJson<'a>>,
 }
 
 /// A field that is there, whatever its value, `null` included.
-fn present<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<&'de RawValue>, D::Error> {
-    <&RawValue>::deserialize(deserializer).map(Some)
+fn present<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<RawJson<'de>>, D::Error> {
+    RawJson::deserialize(deserializer).map(Some)
 }
 
 impl<'a> Event<'a> {
-    /// Reads one JSON line. Succeeds exactly when the line is a JSON object whose
-    /// `type` is a string; every other field is kept in `line` untouched.
+    /// Reads one JSON line. Succeeds exactly when `JSON.parse` reads the line as an object
+    /// whose `type` is a string; every other field is kept in `line` untouched.
     pub fn parse(line: &'a str) -> Result<Self, EventError> {
-        let first = line.trim_start().as_bytes().first().copied();
+        let first = line.trim_start_matches([' ', '\t', '\n', '\r']).as_bytes().first().copied();
         if first != Some(b'{') {
             return Err(EventError::NotAnObject(json_kind(first)));
         }
-        let mut deserializer = serde_json::Deserializer::from_str(line);
-        deserializer.disable_recursion_limit();
-        let deserializer = serde_stacker::Deserializer::new(&mut deserializer);
-        let fields = Fields::deserialize(deserializer).map_err(|err| EventError::NotJson(err.to_string()))?;
-        let kind = match fields.kind.map(|raw| JsValue::parse(raw.get())) {
-            Some(Ok(JsValue::String(ref kind))) if kind.is("checkpoint") => EventKind::Checkpoint,
-            Some(Ok(JsValue::String(ref kind))) if kind.is("llm_resp") => EventKind::LlmResponse,
-            Some(Ok(JsValue::String(_))) => EventKind::Other,
+        let fields: Fields<'a> = json::from_str(line).map_err(|err| EventError::NotJson(err.to_string()))?;
+        let kind = match fields.kind.map(|raw| raw.value()) {
+            Some(JsValue::String(ref kind)) if kind.is("checkpoint") => EventKind::Checkpoint,
+            Some(JsValue::String(ref kind)) if kind.is("llm_resp") => EventKind::LlmResponse,
+            Some(JsValue::String(_)) => EventKind::Other,
             _ => return Err(EventError::MissingType),
         };
-        let seq = match fields.seq.map(|raw| JsValue::parse(raw.get())) {
-            Some(Ok(JsValue::Number(seq))) => Some(seq),
+        let seq = match fields.seq.map(|raw| raw.value()) {
+            Some(JsValue::Number(seq)) => Some(seq),
             _ => None,
         };
         Ok(Event { line, kind, seq, fields })
@@ -96,9 +92,8 @@ impl<'a> Event<'a> {
         let mut entry = JsObject::default();
         let fields = [("seq", self.fields.seq), ("reason", self.fields.reason), ("stateId", self.fields.state_id)];
         for (name, raw) in fields {
-            // Every raw field was already validated by serde, so it parses.
-            if let Some(Ok(value)) = raw.map(|raw| JsValue::parse(raw.get())) {
-                entry.insert(name, value);
+            if let Some(raw) = raw {
+                entry.insert(name, raw.value());
             }
         }
         entry.insert("byteOffset", JsValue::Number(byte_offset as f64));
@@ -171,6 +166,22 @@ mod tests {
         assert_eq!(Event::parse(r#"{"seq":1}"#).unwrap_err(), EventError::MissingType);
         assert_eq!(Event::parse(r#"{"type":7}"#).unwrap_err(), EventError::MissingType);
         assert!(matches!(Event::parse(r#"{"type":"x""#).unwrap_err(), EventError::NotJson(_)));
+    }
+
+    #[test]
+    fn a_repeated_key_keeps_its_last_value_as_json_parse_does() {
+        let event =
+            Event::parse(r#"{"type":"x","seq":1,"seq":7,"type":"checkpoint","stateId":"a","stateId":"b"}"#).unwrap();
+        assert_eq!((event.kind, event.seq), (EventKind::Checkpoint, Some(7.0)));
+        let entry = JsValue::Object(event.checkpoint_entry(0)).to_pretty_json();
+        assert_eq!(entry, "{\n  \"seq\": 7,\n  \"stateId\": \"b\",\n  \"byteOffset\": 0\n}");
+    }
+
+    #[test]
+    fn lone_surrogates_in_keys_and_values_are_accepted_and_kept() {
+        let event = Event::parse(r#"{"type":"checkpoint","k\ud800":1,"stateId":"s\udbff"}"#).unwrap();
+        let entry = JsValue::Object(event.checkpoint_entry(0)).to_pretty_json();
+        assert_eq!(entry, "{\n  \"stateId\": \"s\\udbff\",\n  \"byteOffset\": 0\n}");
     }
 
     #[test]

@@ -11,7 +11,7 @@ use std::time::SystemTime;
 
 use super::batch_record::RecordedBatch;
 use super::durability::Durability;
-use super::error::WriteError;
+use super::error::SessionError;
 use super::json::JsString;
 use super::regular_file::{self, Links};
 use super::side_files;
@@ -87,7 +87,7 @@ impl EventLog {
     /// writer, in this process or another, holds the log, and with `NotAFile` (or `EISDIR`)
     /// when the path names anything but a regular file (it may be a link to one). Also says
     /// the log's length.
-    pub fn open(&mut self) -> Result<(Opened, u64), WriteError> {
+    pub fn open(&mut self) -> Result<(Opened, u64), SessionError> {
         if self.file.is_some() {
             if let Some(len) = self.len_if_still_at_path()? {
                 return Ok((Opened::Same, len));
@@ -98,7 +98,7 @@ impl EventLog {
         options.read(true).append(true);
         let (file, opened) = match regular_file::open(&self.path, &mut options, Links::Follow) {
             Ok(file) => (file, Opened::Existing),
-            Err(WriteError::Io { source, .. }) if source.kind() == io::ErrorKind::NotFound => {
+            Err(SessionError::Io { source, .. }) if source.kind() == io::ErrorKind::NotFound => {
                 let file = regular_file::open(&self.path, options.create_new(true), Links::Follow)?;
                 self.durability.sync_directory_of(&self.path).map_err(|err| self.io("fsync", err))?;
                 (file, Opened::Created)
@@ -111,7 +111,7 @@ impl EventLog {
                 if opened == Opened::Created {
                     let _ = fs::remove_file(&self.path);
                 }
-                return Err(WriteError::Locked { path: self.path.clone() });
+                return Err(SessionError::Locked { path: self.path.clone() });
             }
             Err(TryLockError::Error(err)) => return Err(self.io("flock", err)),
         }
@@ -137,14 +137,14 @@ impl EventLog {
     }
 
     /// The open log's length in bytes.
-    pub fn len(&self) -> Result<u64, WriteError> {
+    pub fn len(&self) -> Result<u64, SessionError> {
         self.view().len()
     }
 
     /// Appends `bytes` (not empty) at the log's end, flushed as the durability mode asks, and
     /// returns the offset where they start: lines others append land before or after them,
     /// never among them. On failure, the bytes that reached the log are taken back out.
-    pub fn append(&mut self, bytes: &[u8], created: bool) -> Result<u64, WriteError> {
+    pub fn append(&mut self, bytes: &[u8], created: bool) -> Result<u64, SessionError> {
         let mut file = self.file();
         let mut start: Option<u64> = None;
         let mut written = 0;
@@ -205,7 +205,7 @@ impl EventLog {
     /// Takes back out of the log what reached it of `batch`, when a crash cut its write short;
     /// returns where those bytes were and how many, or `None` when the log holds all of the
     /// batch or none of it.
-    pub fn take_back_recorded(&mut self, batch: &RecordedBatch) -> Result<Option<(u64, u64)>, WriteError> {
+    pub fn take_back_recorded(&mut self, batch: &RecordedBatch) -> Result<Option<(u64, u64)>, SessionError> {
         let Some(&first) = batch.bytes.first() else { return Ok(None) };
         let log_len = self.len()?;
         if batch.base >= log_len {
@@ -238,13 +238,13 @@ impl EventLog {
     /// Cuts the log back to `offset`; the bytes cut off are first kept in a new file beside
     /// the log, whose path is returned. Only `repair` does this, to a last line that stopped
     /// growing.
-    pub fn set_aside_tail(&mut self, offset: u64) -> Result<PathBuf, WriteError> {
+    pub fn set_aside_tail(&mut self, offset: u64) -> Result<PathBuf, SessionError> {
         let aside = side_files::aside(&self.path, "torn");
         let mut tail = Vec::new();
         self.view().reader_at(offset)?.read_to_end(&mut tail).map_err(|err| self.io("read", err))?;
         let mut options = OpenOptions::new();
         let mut kept = regular_file::open(&aside, options.write(true).create_new(true), Links::Refuse)?;
-        kept.write_all(&tail).and_then(|()| kept.sync_all()).map_err(|err| WriteError::io("write", &aside, err))?;
+        kept.write_all(&tail).and_then(|()| kept.sync_all()).map_err(|err| SessionError::io("write", &aside, err))?;
         let file = self.file();
         file.set_len(offset).map_err(|err| self.io("ftruncate", err))?;
         self.durability.sync_log(file).map_err(|err| self.io("fdatasync", err))?;
@@ -255,12 +255,12 @@ impl EventLog {
         self.file.as_ref().expect("the log is opened before it is used")
     }
 
-    fn io(&self, syscall: &'static str, err: io::Error) -> WriteError {
-        WriteError::io(syscall, &self.path, err)
+    fn io(&self, syscall: &'static str, err: io::Error) -> SessionError {
+        SessionError::io(syscall, &self.path, err)
     }
 
     /// The open log's length if its path still names it, `None` if not.
-    fn len_if_still_at_path(&self) -> Result<Option<u64>, WriteError> {
+    fn len_if_still_at_path(&self) -> Result<Option<u64>, SessionError> {
         let at_path = match fs::metadata(&self.path) {
             Ok(metadata) => metadata,
             Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(None),
@@ -282,13 +282,13 @@ impl<'a> LogView<'a> {
     }
 
     /// The log's length in bytes now.
-    pub fn len(&self) -> Result<u64, WriteError> {
-        Ok(self.file.metadata().map_err(|err| WriteError::io("fstat", self.path, err))?.len())
+    pub fn len(&self) -> Result<u64, SessionError> {
+        Ok(self.file.metadata().map_err(|err| SessionError::io("fstat", self.path, err))?.len())
     }
 
     /// A buffered reader of the log from byte `offset` on. It reads at positions of its own,
     /// leaving the file's position, where the writer's appends are told where they landed, alone.
-    pub fn reader_at(&self, offset: u64) -> Result<BufReader<PositionalReader<'a>>, WriteError> {
+    pub fn reader_at(&self, offset: u64) -> Result<BufReader<PositionalReader<'a>>, SessionError> {
         Ok(BufReader::with_capacity(1 << 20, PositionalReader { file: self.file, at: offset }))
     }
 }
@@ -363,7 +363,7 @@ mod tests {
         let mut first = EventLog::new(&path, Durability::None);
         let mut second = EventLog::new(&path, Durability::None);
         assert_eq!(first.open().unwrap().0, Opened::Created);
-        assert!(matches!(second.open(), Err(WriteError::Locked { .. })));
+        assert!(matches!(second.open(), Err(SessionError::Locked { .. })));
         assert!(path.exists(), "the refused open must not remove the first writer's log");
         first.close();
         assert_eq!(second.open().unwrap().0, Opened::Existing);

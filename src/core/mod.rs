@@ -1,22 +1,30 @@
 //! The writer's core: events, the log, the index and the writer that keeps them in step.
 //! Nothing here knows about Node; the bindings translate to and from it.
+//!
+//! - `writer`: a session's writer, each change stored whole or not at all;
+//! - `log`, `batch_record`: the log file, and the batch being written recorded beside it;
+//! - `index`: the index, its text and the file it is written to;
+//! - `event`, `json`: typed events read from lines, with JavaScript's JSON semantics;
+//! - `recovery`, `verify`, `reader`: rebuilding, checking and reading a session;
+//! - `regular_file`, `side_files`, `durability`, `error`: opening files, naming the files made
+//!   beside a session, flushing, and what can go wrong.
 
-pub mod batch_record;
-pub mod durability;
-pub mod error;
-pub mod event;
-pub mod index;
-pub mod index_file;
-pub mod json;
-pub mod log;
-pub mod pieces;
-pub mod reader;
-pub mod recovery;
-pub mod regular_file;
-pub mod side_files;
-pub mod verify;
-pub mod writer;
+mod batch_record;
+mod durability;
+mod error;
+mod event;
+mod index;
+mod json;
+mod log;
+mod reader;
+mod recovery;
+mod regular_file;
+mod side_files;
+mod verify;
+mod writer;
 
 pub use durability::Durability;
-pub use error::WriteError;
+pub use error::SessionError;
+pub use reader::read_lines;
+pub use verify::verify;
 pub use writer::{Change, Writer};

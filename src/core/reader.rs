@@ -5,7 +5,7 @@ use std::fs::OpenOptions;
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
 
-use super::error::WriteError;
+use super::error::SessionError;
 use super::event::{Event, EventKind};
 use super::regular_file::{self, Links};
 
@@ -22,8 +22,8 @@ pub struct Chunk {
 
 /// Reads up to `max_lines` whole lines of the log at `path` from byte `offset`. With
 /// `require_checkpoint`, fails with `NotACheckpoint` unless `offset` starts a checkpoint line.
-pub fn read_lines(path: &Path, offset: u64, max_lines: usize, require_checkpoint: bool) -> Result<Chunk, WriteError> {
-    let io = |syscall| move |err| WriteError::io(syscall, path, err);
+pub fn read_lines(path: &Path, offset: u64, max_lines: usize, require_checkpoint: bool) -> Result<Chunk, SessionError> {
+    let io = |syscall| move |err| SessionError::io(syscall, path, err);
     let mut file = regular_file::open(path, OpenOptions::new().read(true), Links::Follow)?;
     let starts_line = offset == 0 || {
         let mut before = [0u8];
@@ -46,7 +46,7 @@ pub fn read_lines(path: &Path, offset: u64, max_lines: usize, require_checkpoint
         if require_checkpoint && chunk.next_offset == offset {
             let is_checkpoint = starts_line && event.as_ref().is_some_and(|event| event.kind == EventKind::Checkpoint);
             if !is_checkpoint {
-                return Err(WriteError::NotACheckpoint { path: path.to_owned(), offset });
+                return Err(SessionError::NotACheckpoint { path: path.to_owned(), offset });
             }
         }
         if let Some(event) = event {
@@ -57,7 +57,7 @@ pub fn read_lines(path: &Path, offset: u64, max_lines: usize, require_checkpoint
         chunk.next_offset += read as u64;
     }
     if require_checkpoint && chunk.next_offset == offset {
-        return Err(WriteError::NotACheckpoint { path: path.to_owned(), offset });
+        return Err(SessionError::NotACheckpoint { path: path.to_owned(), offset });
     }
     Ok(chunk)
 }
@@ -93,7 +93,7 @@ mod tests {
     fn an_offset_that_is_not_a_checkpoint_line_is_refused() {
         let (_dir, path) = log();
         for offset in [0, 1, LOG.find("{\"type\":\"input\"").unwrap() as u64, LOG.len() as u64, 10_000] {
-            assert!(matches!(read_lines(&path, offset, 5, true), Err(WriteError::NotACheckpoint { .. })), "{offset}");
+            assert!(matches!(read_lines(&path, offset, 5, true), Err(SessionError::NotACheckpoint { .. })), "{offset}");
         }
     }
 }

@@ -8,7 +8,7 @@
 use std::io::{BufRead, Read};
 use std::path::PathBuf;
 
-use super::error::WriteError;
+use super::error::SessionError;
 use super::event::{Event, EventKind};
 use super::index::SessionIndex;
 use super::json::JsValue;
@@ -112,7 +112,7 @@ pub fn reconcile(
     loaded: Option<SessionIndex>,
     scope: Scope,
     session_id: &str,
-) -> Result<(SessionIndex, Recovery), WriteError> {
+) -> Result<(SessionIndex, Recovery), SessionError> {
     let before = loaded.as_ref().map(SessionIndex::to_json);
     let mut index = loaded.unwrap_or_else(|| SessionIndex::new(session_id));
     index.ensure_checkpoints_array();
@@ -166,7 +166,7 @@ pub struct CatchUp {
 
 /// Indexes the whole lines in the log between `from` and `until` (the end of the log at most),
 /// appended behind the writer's back. A last line without its newline is left for later.
-pub fn catch_up(log: &LogView<'_>, index: &mut SessionIndex, from: u64, until: u64) -> Result<CatchUp, WriteError> {
+pub fn catch_up(log: &LogView<'_>, index: &mut SessionIndex, from: u64, until: u64) -> Result<CatchUp, SessionError> {
     let scan = scan_into(log, index, from, until, false)?;
     Ok(CatchUp { indexed_to: scan.whole_end, lines: scan.lines + scan.unreadable_lines.len() as u64 })
 }
@@ -181,7 +181,7 @@ struct Trusted {
 }
 
 /// The last index checkpoint whose offset points at its own line.
-fn last_trusted_checkpoint(log: &LogView<'_>, index: &SessionIndex) -> Result<Option<Trusted>, WriteError> {
+fn last_trusted_checkpoint(log: &LogView<'_>, index: &SessionIndex) -> Result<Option<Trusted>, SessionError> {
     let log_len = log.len()?;
     for (position, entry) in index.checkpoint_entries().iter().enumerate().rev() {
         let Some(JsValue::Number(offset)) = entry.as_object().and_then(|entry| entry.get("byteOffset")) else {
@@ -193,7 +193,7 @@ fn last_trusted_checkpoint(log: &LogView<'_>, index: &SessionIndex) -> Result<Op
         }
         let offset = offset as u64;
         let mut line = Vec::new();
-        log.reader_at(offset)?.read_until(b'\n', &mut line).map_err(|err| WriteError::io("read", log.path(), err))?;
+        log.reader_at(offset)?.read_until(b'\n', &mut line).map_err(|err| SessionError::io("read", log.path(), err))?;
         let Some(line) = line.strip_suffix(b"\n").and_then(|line| std::str::from_utf8(line).ok()) else { continue };
         let Ok(event) = Event::parse(line) else { continue };
         if event.kind == EventKind::Checkpoint && describes(entry, &event, offset) {
@@ -217,13 +217,13 @@ fn scan_into(
     offset: u64,
     until: u64,
     skip_first: bool,
-) -> Result<Scan, WriteError> {
+) -> Result<Scan, SessionError> {
     let mut reader = log.reader_at(offset)?.take(until.saturating_sub(offset));
     let mut scan = Scan { whole_end: offset, ..Scan::default() };
     let mut line = Vec::new();
     loop {
         line.clear();
-        let read = reader.read_until(b'\n', &mut line).map_err(|err| WriteError::io("read", log.path(), err))?;
+        let read = reader.read_until(b'\n', &mut line).map_err(|err| SessionError::io("read", log.path(), err))?;
         if read == 0 {
             return Ok(scan);
         }

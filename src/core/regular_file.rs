@@ -6,7 +6,7 @@ use std::fs::{File, FileType, OpenOptions};
 use std::io;
 use std::path::Path;
 
-use super::error::WriteError;
+use super::error::SessionError;
 
 /// Whether a symbolic link at the path is followed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,7 +19,7 @@ pub enum Links {
 
 /// Opens `path` with `options` without waiting on a FIFO or a device; fails with `NotAFile`
 /// unless it is a regular file (`EISDIR` for a directory).
-pub fn open(path: &Path, options: &mut OpenOptions, links: Links) -> Result<File, WriteError> {
+pub fn open(path: &Path, options: &mut OpenOptions, links: Links) -> Result<File, SessionError> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
@@ -29,26 +29,26 @@ pub fn open(path: &Path, options: &mut OpenOptions, links: Links) -> Result<File
     let file = options.open(path).map_err(|err| match err.raw_os_error() {
         #[cfg(unix)]
         Some(libc::ELOOP) if links == Links::Refuse => not_a_file(path, "a symbolic link"),
-        _ => WriteError::io("open", path, err),
+        _ => SessionError::io("open", path, err),
     })?;
     require_regular(&file, path)?;
     Ok(file)
 }
 
 /// Fails with `NotAFile` unless `file` (opened at `path`) is a regular file.
-pub fn require_regular(file: &File, path: &Path) -> Result<(), WriteError> {
-    let file_type = file.metadata().map_err(|err| WriteError::io("fstat", path, err))?.file_type();
+pub fn require_regular(file: &File, path: &Path) -> Result<(), SessionError> {
+    let file_type = file.metadata().map_err(|err| SessionError::io("fstat", path, err))?.file_type();
     if file_type.is_file() {
         Ok(())
     } else if file_type.is_dir() {
-        Err(WriteError::io("open", path, io::Error::from_raw_os_error(libc::EISDIR)))
+        Err(SessionError::io("open", path, io::Error::from_raw_os_error(libc::EISDIR)))
     } else {
         Err(not_a_file(path, describe(file_type)))
     }
 }
 
-fn not_a_file(path: &Path, what: &'static str) -> WriteError {
-    WriteError::NotAFile { path: path.to_owned(), what }
+fn not_a_file(path: &Path, what: &'static str) -> SessionError {
+    SessionError::NotAFile { path: path.to_owned(), what }
 }
 
 #[cfg(unix)]
@@ -98,8 +98,8 @@ mod tests {
         let link = dir.path().join("link");
         std::os::unix::fs::symlink(&target, &link).unwrap();
         let what = |path: &Path, links| match open(path, &mut read_only(), links) {
-            Err(WriteError::NotAFile { what, .. }) => what.to_owned(),
-            Err(WriteError::Io { source, .. }) => format!("errno {}", source.raw_os_error().unwrap()),
+            Err(SessionError::NotAFile { what, .. }) => what.to_owned(),
+            Err(SessionError::Io { source, .. }) => format!("errno {}", source.raw_os_error().unwrap()),
             Err(other) => panic!("{other}"),
             Ok(_) => "a file".to_owned(),
         };

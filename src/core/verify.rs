@@ -7,9 +7,9 @@ use std::path::Path;
 use std::thread::sleep;
 use std::time::{Duration, SystemTime};
 
-use super::error::WriteError;
+use super::error::SessionError;
+use super::index;
 use super::index::SessionIndex;
-use super::index_file;
 use super::json::{write_number, JsValue};
 use super::log::{session_id, LogView};
 use super::recovery::{self, Scope};
@@ -37,7 +37,7 @@ pub struct Verification {
 /// Reads the log at `log_path` whole and compares the index at `index_path` with the index
 /// the log implies. Opens both read-only, takes no lock and writes nothing. A session that
 /// changes while it is read (a writer storing a batch) is read again, up to a few times.
-pub fn verify(log_path: &Path, index_path: &Path) -> Result<Verification, WriteError> {
+pub fn verify(log_path: &Path, index_path: &Path) -> Result<Verification, SessionError> {
     let mut attempt = 1;
     loop {
         let (verification, settled) = verify_once(log_path, index_path)?;
@@ -50,9 +50,9 @@ pub fn verify(log_path: &Path, index_path: &Path) -> Result<Verification, WriteE
 }
 
 /// One reading of the session; also says whether it stayed as it was while being read.
-fn verify_once(log_path: &Path, index_path: &Path) -> Result<(Verification, bool), WriteError> {
+fn verify_once(log_path: &Path, index_path: &Path) -> Result<(Verification, bool), SessionError> {
     let index_stamp = stamp(index_path);
-    let found = index_file::read(index_path);
+    let found = index::read(index_path);
     let file = regular_file::open(log_path, OpenOptions::new().read(true), Links::Follow)?;
     let log = LogView::new(&file, log_path);
     let log_len = log.len()?;
@@ -83,7 +83,9 @@ fn verify_once(log_path: &Path, index_path: &Path) -> Result<(Verification, bool
     settled &= stamp(index_path) == index_stamp && log.len()? == log_len;
     match found {
         Ok(None) => verification.problems.push("the index file is missing".to_owned()),
-        Err(WriteError::InvalidIndex { source, .. }) => verification.problems.push(format!("the index file {source}")),
+        Err(SessionError::InvalidIndex { source, .. }) => {
+            verification.problems.push(format!("the index file {source}"))
+        }
         Err(err) => return Err(err),
         // The files changed while they were read: a writer is storing batches, and its index is
         // written after its lines, so it may be a batch or two behind.

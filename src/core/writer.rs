@@ -1,16 +1,16 @@
 //! A session's writer: appends batches of events to the log and keeps the index in step,
 //! recovering both from crashes and indexing what others append to the log.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use super::batch_record::BatchRecord;
 use super::durability::Durability;
-use super::error::WriteError;
+use super::error::SessionError;
 use super::event::Event;
+use super::index::IndexFile;
 use super::index::SessionIndex;
-use super::index_file::IndexFile;
-use super::json::JsValue;
+use super::json::{JsValue, JsonError};
 use super::log::{EventLog, Opened};
 use super::recovery::{self, Recovery, Scope};
 use super::side_files;
@@ -29,10 +29,11 @@ const TORN_TAIL_WAIT: Duration = Duration::from_millis(50);
 pub enum Change {
     /// A batch of events: JSON lines, each ending in `\n`.
     Events(String),
-    /// `states[id] = value`, the value as JSON text.
-    State { id: String, value_json: String },
-    /// `receipts[key] = value`, the value as JSON text.
-    Receipt { key: String, value_json: String },
+    /// `states[id] = value`: the id (a string) and the value as JSON text, so that every
+    /// JavaScript string, lone surrogates included, arrives as it is.
+    State { id_json: String, value_json: String },
+    /// `receipts[key] = value`: the key (a string) and the value as JSON text.
+    Receipt { key_json: String, value_json: String },
 }
 
 /// Appends batches to one session's log and index. Each batch is stored whole or not at all,
@@ -90,7 +91,7 @@ impl Writer {
     /// index file holds the batch's checkpoints and count, along with the lines others appended
     /// before it. After `Err`, neither file holds any of the batch. A crash in between leaves
     /// the batch whole or takes it out on the next opening.
-    pub fn append_batch(&mut self, batch: &str) -> Result<(), WriteError> {
+    pub fn append_batch(&mut self, batch: &str) -> Result<(), SessionError> {
         let events = parse_batch(batch)?;
         if events.is_empty() {
             return Ok(());
@@ -105,34 +106,36 @@ impl Writer {
                 Stored::Whole => Ok(()),
                 Stored::TakenBack => {
                     self.index = None;
-                    Err(WriteError::io("write", self.log.path(), std::io::Error::from_raw_os_error(libc::EAGAIN)))
+                    Err(SessionError::io("write", self.log.path(), std::io::Error::from_raw_os_error(libc::EAGAIN)))
                 }
             },
         }
     }
 
     /// Applies one change; each is stored whole or not at all.
-    pub fn apply(&mut self, change: &Change) -> Result<(), WriteError> {
+    pub fn apply(&mut self, change: &Change) -> Result<(), SessionError> {
         match change {
             Change::Events(batch) => self.append_batch(batch),
-            Change::State { id, value_json } => self.record("states", id, value_json),
-            Change::Receipt { key, value_json } => self.record("receipts", key, value_json),
+            Change::State { id_json, value_json } => self.record("states", id_json, value_json),
+            Change::Receipt { key_json, value_json } => self.record("receipts", key_json, value_json),
         }
     }
 
-    /// Sets `index[field][key]` to the JSON `value_json` and saves the index. After `Err` the
-    /// index file and the index in memory are as before.
-    pub fn record(&mut self, field: &str, key: &str, value_json: &str) -> Result<(), WriteError> {
-        let value = JsValue::parse(value_json).map_err(|source| WriteError::InvalidValue {
-            field: field.to_owned(),
-            key: key.to_owned(),
-            source,
-        })?;
+    /// Sets `index[field][key]` (`key_json`: the key as a JSON string) to the JSON
+    /// `value_json` and saves the index. After `Err` the index file and the index in memory
+    /// are as before.
+    pub fn record(&mut self, field: &str, key_json: &str, value_json: &str) -> Result<(), SessionError> {
+        let invalid = |source| SessionError::InvalidValue { field: field.to_owned(), key: key_json.to_owned(), source };
+        let key = match JsValue::parse(key_json).map_err(invalid)? {
+            JsValue::String(ref key) => key.clone(),
+            _ => return Err(invalid(JsonError { message: "the key is not a string", position: 0 })),
+        };
+        let value = JsValue::parse(value_json).map_err(invalid)?;
         self.sync_with_disk()?;
         let index = self.index.as_mut().expect("synced above");
-        let previous = index.set_entry(field, key, value);
+        let previous = index.set_entry(field, &key, value);
         if let Err(err) = index.with_text(|text| self.index_file.replace(text)) {
-            index.restore_entry(field, key, previous);
+            index.restore_entry(field, &key, previous);
             return Err(err);
         }
         self.index_unsaved = false;
@@ -142,8 +145,8 @@ impl Writer {
     /// Checks the whole log against the index and rebuilds every field that disagrees, takes back
     /// a batch a crash cut short, and cuts off (keeping it aside) a last line without its newline
     /// that has stopped growing. The log must exist. Says what was found and changed.
-    pub fn repair(&mut self) -> Result<Recovery, WriteError> {
-        require_file(self.log.path())?;
+    pub fn repair(&mut self) -> Result<Recovery, SessionError> {
+        SessionError::require_file(self.log.path())?;
         self.log.close();
         self.index = None;
         self.log.open()?;
@@ -176,7 +179,7 @@ impl Writer {
 
     /// Writes one batch at the log's end (after a newline when `on_a_new_line`, to end a line
     /// another appender left unfinished), then indexes it with the lines that landed before it.
-    fn store(&mut self, events: &[Event<'_>], header: &str, on_a_new_line: bool) -> Result<Stored, WriteError> {
+    fn store(&mut self, events: &[Event<'_>], header: &str, on_a_new_line: bool) -> Result<Stored, SessionError> {
         let mut bytes =
             String::with_capacity(header.len() + events.iter().map(|event| event.line.len() + 1).sum::<usize>() + 1);
         if on_a_new_line {
@@ -224,7 +227,7 @@ impl Writer {
     /// was replaced or shortened) the whole recovery runs; afterwards only lines appended behind
     /// the writer's back are indexed. Returns the log's length. After an error, the next call
     /// starts over from the files.
-    fn sync_with_disk(&mut self) -> Result<u64, WriteError> {
+    fn sync_with_disk(&mut self) -> Result<u64, SessionError> {
         let result = self.log.open().and_then(|(opened, len)| {
             self.log_created = opened == Opened::Created;
             if opened == Opened::Same && self.index.is_some() && len >= self.indexed_to {
@@ -243,7 +246,7 @@ impl Writer {
 
     /// Waits a little for a last line another appender has begun to end (`log_len` is the log's
     /// length); says whether one is still unfinished.
-    fn wait_for_whole_lines(&mut self, mut log_len: u64) -> Result<bool, WriteError> {
+    fn wait_for_whole_lines(&mut self, mut log_len: u64) -> Result<bool, SessionError> {
         for _ in 0..PARTIAL_LINE_POLLS {
             if self.indexed_to >= log_len {
                 return Ok(false);
@@ -256,7 +259,7 @@ impl Writer {
     }
 
     /// Indexes the whole lines others appended between `indexed_to` and `until`.
-    fn catch_up(&mut self, until: u64) -> Result<(), WriteError> {
+    fn catch_up(&mut self, until: u64) -> Result<(), SessionError> {
         let index = self.index.as_mut().expect("loaded before catching up");
         let caught = recovery::catch_up(&self.log.view(), index, self.indexed_to, until)?;
         self.index_unsaved |= caught.lines > 0;
@@ -266,7 +269,7 @@ impl Writer {
 
     /// Takes back a batch a crash cut short, loads the index (setting aside one that cannot be
     /// read) and reconciles it with the log, which must be open.
-    fn recover(&mut self, scope: Scope) -> Result<Recovery, WriteError> {
+    fn recover(&mut self, scope: Scope) -> Result<Recovery, SessionError> {
         let taken_back = match self.record.read()? {
             Some(batch) => self.log.take_back_recorded(&batch)?,
             None => None,
@@ -287,13 +290,13 @@ impl Writer {
 
     /// The index file's content; an unreadable file is moved aside and `None` returned with
     /// where it went.
-    fn load_index(&mut self) -> Result<(Option<SessionIndex>, Option<PathBuf>), WriteError> {
+    fn load_index(&mut self) -> Result<(Option<SessionIndex>, Option<PathBuf>), SessionError> {
         match self.index_file.read() {
             Ok(index) => Ok((index, None)),
-            Err(WriteError::InvalidIndex { .. }) => {
+            Err(SessionError::InvalidIndex { .. }) => {
                 let path = self.index_file.path();
                 let aside = side_files::aside(path, "corrupt");
-                std::fs::rename(path, &aside).map_err(|err| WriteError::io("rename", path, err))?;
+                std::fs::rename(path, &aside).map_err(|err| SessionError::io("rename", path, err))?;
                 Ok((None, Some(aside)))
             }
             Err(err) => Err(err),
@@ -309,17 +312,12 @@ enum Stored {
     TakenBack,
 }
 
-/// Fails with `ENOENT` when `path` does not exist.
-pub fn require_file(path: &Path) -> Result<(), WriteError> {
-    std::fs::metadata(path).map(drop).map_err(|err| WriteError::io("stat", path, err))
-}
-
 /// Reads every line of a batch, or says which event is not valid.
-fn parse_batch(batch: &str) -> Result<Vec<Event<'_>>, WriteError> {
+fn parse_batch(batch: &str) -> Result<Vec<Event<'_>>, SessionError> {
     batch
         .split_terminator('\n')
         .enumerate()
-        .map(|(index, line)| Event::parse(line).map_err(|source| WriteError::InvalidEvent { index, source }))
+        .map(|(index, line)| Event::parse(line).map_err(|source| SessionError::InvalidEvent { index, source }))
         .collect()
 }
 
@@ -366,16 +364,30 @@ mod tests {
         let s = session();
         let mut writer = Writer::open(&s.log, &s.index, Durability::None);
         writer.apply(&Change::Events("{\"type\":\"checkpoint\",\"seq\":0,\"stateId\":\"a\"}\n".to_owned())).unwrap();
-        writer.apply(&Change::State { id: "a".to_owned(), value_json: "{\"env\":[1,2]}".to_owned() }).unwrap();
-        writer.apply(&Change::Receipt { key: "r1".to_owned(), value_json: "{\"tokens\":3}".to_owned() }).unwrap();
+        writer.apply(&Change::State { id_json: "\"a\"".to_owned(), value_json: "{\"env\":[1,2]}".to_owned() }).unwrap();
+        writer
+            .apply(&Change::Receipt { key_json: "\"r1\"".to_owned(), value_json: "{\"tokens\":3}".to_owned() })
+            .unwrap();
         writer.close();
         let mut reopened = Writer::open(&s.log, &s.index, Durability::None);
         reopened.append_batch("{\"type\":\"input\",\"seq\":1}\n").unwrap();
         let index = read(&s.index);
         assert!(index.contains("\"states\": {\n    \"a\": {\n      \"env\": [\n        1,"), "{index}");
         assert!(index.contains("\"receipts\": {\n    \"r1\": {\n      \"tokens\": 3"), "{index}");
-        let err = reopened.apply(&Change::State { id: "b".to_owned(), value_json: "{".to_owned() }).unwrap_err();
-        assert!(matches!(err, WriteError::InvalidValue { .. }), "{err}");
+        let err =
+            reopened.apply(&Change::State { id_json: "\"b\"".to_owned(), value_json: "{".to_owned() }).unwrap_err();
+        assert!(matches!(err, SessionError::InvalidValue { .. }), "{err}");
+        // Keys that differ only in a lone surrogate are two keys, each kept as it is.
+        for id in ["\"s\\ud800\"", "\"s\\udbff\""] {
+            reopened.apply(&Change::State { id_json: id.to_owned(), value_json: id.to_owned() }).unwrap();
+        }
+        let index = read(&s.index);
+        assert!(
+            index.contains("\"s\\ud800\": \"s\\ud800\"") && index.contains("\"s\\udbff\": \"s\\udbff\""),
+            "{index}"
+        );
+        let err = reopened.apply(&Change::State { id_json: "7".to_owned(), value_json: "1".to_owned() }).unwrap_err();
+        assert!(matches!(err, SessionError::InvalidValue { .. }), "{err}");
     }
 
     #[test]
@@ -435,7 +447,7 @@ mod tests {
         let s = session();
         let mut writer = Writer::open(&s.log, &s.index, Durability::None);
         let err = writer.append_batch("{\"type\":\"input\"}\n{\"seq\":1}\n").unwrap_err();
-        assert!(matches!(err, WriteError::InvalidEvent { index: 1, .. }), "{err}");
+        assert!(matches!(err, SessionError::InvalidEvent { index: 1, .. }), "{err}");
         assert!(!s.log.exists() && !s.index.exists());
         writer.append_batch("{\"type\":\"input\"}\n").unwrap();
         assert_eq!(read(&s.log).lines().count(), 2);
@@ -473,7 +485,7 @@ mod tests {
         let mut second = Writer::open(&s.log, &s.index, Durability::None);
         first.append_batch("{\"type\":\"x\",\"seq\":0}\n").unwrap();
         let log = read(&s.log);
-        assert!(matches!(second.append_batch("{\"type\":\"y\"}\n"), Err(WriteError::Locked { .. })));
+        assert!(matches!(second.append_batch("{\"type\":\"y\"}\n"), Err(SessionError::Locked { .. })));
         assert_eq!(read(&s.log), log);
         first.close();
         second.append_batch("{\"type\":\"y\",\"seq\":1}\n").unwrap();
@@ -503,7 +515,7 @@ mod tests {
     fn repair_of_a_missing_log_is_enoent() {
         let s = session();
         let err = Writer::open(&s.log, &s.index, Durability::None).repair().unwrap_err();
-        assert!(matches!(err, WriteError::Io { syscall: "stat", .. }), "{err}");
+        assert!(matches!(err, SessionError::Io { syscall: "stat", .. }), "{err}");
         assert!(!s.log.exists());
     }
 
@@ -519,7 +531,7 @@ mod tests {
         fs::remove_file(&spare).ok();
         fs::create_dir(&spare).unwrap();
         let err = writer.append_batch("{\"type\":\"checkpoint\",\"seq\":1}\n").unwrap_err();
-        assert!(matches!(err, WriteError::Io { syscall: "open", .. }), "{err}");
+        assert!(matches!(err, SessionError::Io { syscall: "open", .. }), "{err}");
         assert_eq!(read(&s.log), log_before);
         assert_eq!(read(&s.index), index_before);
         fs::remove_dir(&spare).unwrap();
@@ -534,7 +546,7 @@ mod tests {
         let s = session();
         let mut writer = Writer::open(s.log.with_file_name("no/such/dir.jsonl"), &s.index, Durability::None);
         match writer.append_batch("{\"type\":\"x\"}\n").unwrap_err() {
-            WriteError::Io { syscall, source, .. } => {
+            SessionError::Io { syscall, source, .. } => {
                 assert_eq!(syscall, "open");
                 assert_eq!(source.kind(), std::io::ErrorKind::NotFound);
             }
@@ -611,7 +623,7 @@ mod tests {
         let mut second = Writer::open(&s.log, &s.index, Durability::None);
         assert!(second.append_batch("{\"type\":\"y\"}\n").is_err());
         second.close();
-        let names = |dir: &Path| -> Vec<String> {
+        let names = |dir: &std::path::Path| -> Vec<String> {
             let mut names: Vec<String> = fs::read_dir(dir)
                 .unwrap()
                 .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())

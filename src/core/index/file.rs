@@ -21,12 +21,12 @@ use std::path::{Path, PathBuf};
 
 use rustix::fs::{renameat_with, RenameFlags, CWD};
 
-use super::durability::Durability;
-use super::error::WriteError;
-use super::index::SessionIndex;
 use super::pieces::{self, Layout, PieceRef};
-use super::regular_file::{self, Links};
-use super::side_files;
+use super::SessionIndex;
+use crate::core::durability::Durability;
+use crate::core::error::SessionError;
+use crate::core::regular_file::{self, Links};
+use crate::core::side_files;
 
 /// Bytes of neighbouring pieces joined into one write.
 const WRITE_RUN_BYTES: usize = 1 << 20;
@@ -104,7 +104,7 @@ impl IndexFile {
     /// text the index writes (as this module and the original both write it), the index's
     /// pieces are taken to be in it, so that once it becomes the spare it is patched, not
     /// written whole.
-    pub fn read(&mut self) -> Result<Option<SessionIndex>, WriteError> {
+    pub fn read(&mut self) -> Result<Option<SessionIndex>, SessionError> {
         let Some((text, stamp)) = read_with_stamp(&self.path)? else {
             return Ok(None);
         };
@@ -117,7 +117,7 @@ impl IndexFile {
     /// Replaces the index with the text `text` makes, flushed as the durability mode asks;
     /// returns how many bytes of it had to be written. Readers see the old index or the new
     /// one, never a part; after an error the index is untouched.
-    pub fn replace(&mut self, text: &[PieceRef<'_>]) -> Result<u64, WriteError> {
+    pub fn replace(&mut self, text: &[PieceRef<'_>]) -> Result<u64, SessionError> {
         let (spare, known) = self.open_spare()?;
         let layout = Layout::of(text);
         let mut bytes_written = 0;
@@ -125,17 +125,17 @@ impl IndexFile {
             .map(|written| bytes_written = written)
             .and_then(|()| self.durability.sync_replacement(&spare))
             .and_then(|()| Stamp::of(&spare))
-            .map_err(|err| WriteError::io("write", &self.spare_path, err))?;
+            .map_err(|err| SessionError::io("write", &self.spare_path, err))?;
         let written = Written { layout, stamp, file: Some(spare) };
         match renameat_with(CWD, &self.spare_path, CWD, &self.path, RenameFlags::EXCHANGE) {
             Ok(()) => self.spare = self.live.replace(written),
             // No index yet, or a file system that cannot swap: move the spare into place.
             Err(_) => {
-                fs::rename(&self.spare_path, &self.path).map_err(|err| WriteError::io("rename", &self.path, err))?;
+                fs::rename(&self.spare_path, &self.path).map_err(|err| SessionError::io("rename", &self.path, err))?;
                 self.live = Some(written);
             }
         }
-        self.durability.sync_directory_of(&self.path).map_err(|err| WriteError::io("fsync", &self.path, err))?;
+        self.durability.sync_directory_of(&self.path).map_err(|err| SessionError::io("fsync", &self.path, err))?;
         Ok(bytes_written)
     }
 
@@ -153,9 +153,10 @@ impl IndexFile {
     /// earlier writer of this session is reused (only the writer holding the session's log
     /// writes it), unless someone still has it open: then it is left to them and a new spare
     /// is made.
-    fn open_spare(&mut self) -> Result<(File, Option<Layout>), WriteError> {
+    fn open_spare(&mut self) -> Result<(File, Option<Layout>), SessionError> {
         let known = self.spare.take();
-        let Some(on_disk) = Stamp::at(&self.spare_path).map_err(|err| WriteError::io("stat", &self.spare_path, err))?
+        let Some(on_disk) =
+            Stamp::at(&self.spare_path).map_err(|err| SessionError::io("stat", &self.spare_path, err))?
         else {
             return create_new(&self.spare_path).map(|file| (file, None));
         };
@@ -178,7 +179,7 @@ impl IndexFile {
         drop(spare);
         match fs::remove_file(&self.spare_path) {
             Err(err) if err.kind() != ErrorKind::NotFound => {
-                return Err(WriteError::io("unlink", &self.spare_path, err));
+                return Err(SessionError::io("unlink", &self.spare_path, err));
             }
             _ => {}
         }
@@ -187,7 +188,7 @@ impl IndexFile {
 }
 
 /// Creates a file that did not exist (never through a link planted at its path).
-fn create_new(path: &Path) -> Result<File, WriteError> {
+fn create_new(path: &Path) -> Result<File, SessionError> {
     regular_file::open(path, OpenOptions::new().write(true).create_new(true), Links::Refuse)
 }
 
@@ -252,13 +253,13 @@ fn write_at_offsets(file: &File, writes: &[(u64, &str)]) -> io::Result<()> {
 }
 
 /// Reads the index at `path`; `None` when there is no such file.
-pub fn read(path: &Path) -> Result<Option<SessionIndex>, WriteError> {
+pub fn read(path: &Path) -> Result<Option<SessionIndex>, SessionError> {
     read_with_stamp(path)?.map(|(text, _)| parse(path, &text)).transpose()
 }
 
 /// The file's text (decoded as `readFile(file, 'utf8')` decodes it, bytes that are not UTF-8
 /// becoming U+FFFD) and stamp; `None` when there is no such file.
-fn read_with_stamp(path: &Path) -> Result<Option<(String, Stamp)>, WriteError> {
+fn read_with_stamp(path: &Path) -> Result<Option<(String, Stamp)>, SessionError> {
     let read = |mut file: File| {
         let stamp = Stamp::of(&file)?;
         let mut bytes = Vec::with_capacity(stamp.len as usize);
@@ -268,22 +269,22 @@ fn read_with_stamp(path: &Path) -> Result<Option<(String, Stamp)>, WriteError> {
     };
     let file = match regular_file::open(path, OpenOptions::new().read(true), Links::Follow) {
         Ok(file) => file,
-        Err(WriteError::Io { source, .. }) if source.kind() == ErrorKind::NotFound => return Ok(None),
+        Err(SessionError::Io { source, .. }) if source.kind() == ErrorKind::NotFound => return Ok(None),
         Err(err) => return Err(err),
     };
-    read(file).map(Some).map_err(|err| WriteError::io("read", path, err))
+    read(file).map(Some).map_err(|err| SessionError::io("read", path, err))
 }
 
-fn parse(path: &Path, text: &str) -> Result<SessionIndex, WriteError> {
-    SessionIndex::parse(text).map_err(|source| WriteError::InvalidIndex { path: path.to_owned(), source })
+fn parse(path: &Path, text: &str) -> Result<SessionIndex, SessionError> {
+    SessionIndex::parse(text).map_err(|source| SessionError::InvalidIndex { path: path.to_owned(), source })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::core::event::Event;
+    use crate::core::index::pieces::Piece;
     use crate::core::json::JsValue;
-    use crate::core::pieces::Piece;
 
     fn replace(index: &mut IndexFile, pieces: &[&Piece]) -> u64 {
         let text: Vec<PieceRef<'_>> = pieces.iter().map(|piece| piece.as_ref()).collect();
@@ -407,7 +408,7 @@ mod tests {
         fs::remove_file(&index.spare_path).ok();
         fs::create_dir(&index.spare_path).unwrap();
         let text = piece("{}");
-        assert!(matches!(index.replace(&[text.as_ref()]), Err(WriteError::Io { .. })));
+        assert!(matches!(index.replace(&[text.as_ref()]), Err(SessionError::Io { .. })));
         assert_eq!(fs::read_to_string(index.path()).unwrap(), "{\"kept\": true}");
     }
 }

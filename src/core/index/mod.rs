@@ -1,30 +1,28 @@
 //! The session index `{ sessionId, eventCount, checkpoints, states, receipts }`, held as
 //! the JavaScript object the original module would hold, so that everything in a loaded
-//! index survives every rewrite.
+//! index survives every rewrite; its text, and the file it is written to.
 
-use std::cell::RefCell;
-use std::collections::HashMap;
+mod file;
+mod pieces;
+mod text;
+
+pub use file::{read, IndexFile};
 
 use super::event::{Event, EventKind};
-use super::json::{append_to_pretty_array, pretty_array_pieces, JsObject, JsString, JsValue, JsonError};
-use super::pieces::{self, Piece, PieceRef};
+use super::json::{JsObject, JsString, JsValue, JsonError};
+use pieces::PieceRef;
+use text::Document;
 
-/// A session's index, as the JavaScript object the original module would hold.
+/// A session's index, as the JavaScript object the original module would hold, with its text.
+/// Every change goes through the `Document`, which keeps the text right.
 #[derive(Debug, Clone)]
 pub struct SessionIndex {
-    root: JsObject,
-    /// The written text of each top-level array or object, kept between writes as pieces, so
-    /// that a large `states` is not written out anew for every batch, new checkpoints are only
-    /// added to the text of the old ones, and the file is patched where the text changed.
-    /// A field's text goes when the field changes otherwise.
-    rendered: RefCell<HashMap<JsString, Vec<Piece>>>,
-    /// The text between the kept fields (names, scalars, punctuation), as last written.
-    between: RefCell<Vec<Piece>>,
+    doc: Document,
 }
 
 impl PartialEq for SessionIndex {
     fn eq(&self, other: &Self) -> bool {
-        self.root == other.root
+        self.doc.root() == other.doc.root()
     }
 }
 
@@ -45,6 +43,11 @@ pub struct IndexUpdate {
     marks_dirty: bool,
 }
 
+/// The index's fields this module reads and changes.
+fn field(name: &str) -> JsString {
+    JsString::new(name)
+}
+
 impl SessionIndex {
     /// A new, empty index for `session_id`, its keys in the original module's order.
     pub fn new(session_id: &str) -> Self {
@@ -54,72 +57,32 @@ impl SessionIndex {
         root.insert("checkpoints", JsValue::Array(Vec::new()));
         root.insert("states", JsValue::Object(JsObject::default()));
         root.insert("receipts", JsValue::Object(JsObject::default()));
-        SessionIndex::from_root(root)
+        SessionIndex { doc: Document::new(root) }
     }
 
     /// Reads an index file's text; every field it holds, known or not, is kept.
     pub fn parse(text: &str) -> Result<Self, IndexError> {
         match JsValue::parse(text)? {
-            JsValue::Object(ref mut root) => Ok(SessionIndex::from_root(std::mem::take(root))),
+            JsValue::Object(ref mut root) => Ok(SessionIndex { doc: Document::new(std::mem::take(root)) }),
             _ => Err(IndexError::NotAnObject),
         }
     }
 
-    fn from_root(root: JsObject) -> Self {
-        SessionIndex { root, rendered: RefCell::default(), between: RefCell::default() }
-    }
-
     /// The index as the original module writes it: `JSON.stringify(index, null, 2)`.
     pub fn to_json(&self) -> String {
-        self.with_text(pieces::concat)
+        self.doc.to_json()
     }
 
     /// Calls `use_text` with the pieces of `to_json()`'s text. A piece keeps its identity
     /// from one call to the next for as long as its text is unchanged.
     pub fn with_text<R>(&self, use_text: impl FnOnce(&[PieceRef<'_>]) -> R) -> R {
-        let mut rendered = self.rendered.borrow_mut();
-        let mut fields = Vec::new();
-        let mut runs = Vec::new();
-        let mut text = String::new();
-        self.root.write_pretty_with(&mut text, 0, |text, key, value| {
-            match value {
-                JsValue::Array(items) => {
-                    rendered.entry(key.clone()).or_insert_with(|| pretty_array_pieces(items, 1));
-                }
-                JsValue::Object(_) => {
-                    rendered.entry(key.clone()).or_insert_with(|| {
-                        let mut object = String::new();
-                        value.write_pretty(&mut object, 1);
-                        vec![Piece::new(object)]
-                    });
-                }
-                scalar => return scalar.write_pretty(text, 1),
-            }
-            runs.push(std::mem::take(text));
-            fields.push(key.clone());
-        });
-        runs.push(text);
-        let mut between = self.between.borrow_mut();
-        pieces::renew(&mut between, runs);
-        let mut pieces = Vec::new();
-        for (run, field) in between.iter().zip(fields.iter().map(Some).chain([None])) {
-            pieces.push(run.as_ref());
-            if let Some(key) = field {
-                pieces.extend(rendered[key].iter().map(Piece::as_ref));
-            }
-        }
-        use_text(&pieces)
-    }
-
-    /// Forgets the written text of `field`, which is about to change.
-    fn touch(&self, field: &str) {
-        self.rendered.borrow_mut().remove(&JsString::new(field));
+        self.doc.with_text(use_text)
     }
 
     /// The changes `events` make, with each event's line starting at the matching offset.
     pub fn plan<'e>(&self, events: impl Iterator<Item = (&'e Event<'e>, u64)>) -> IndexUpdate {
         let mut update = IndexUpdate::default();
-        let mut event_count = self.root.get("eventCount").map_or(f64::NAN, JsValue::to_number);
+        let mut event_count = self.doc.root().get("eventCount").map_or(f64::NAN, JsValue::to_number);
         for (event, offset) in events {
             if event.kind == EventKind::Checkpoint {
                 update.checkpoints.push(event.checkpoint_entry(offset));
@@ -140,15 +103,11 @@ impl SessionIndex {
     /// Applies a planned update.
     pub fn apply(&mut self, update: IndexUpdate) {
         if let Some(count) = update.next_event_count {
-            self.root.insert("eventCount", JsValue::Number(count));
+            self.doc.set(&field("eventCount"), JsValue::Number(count));
         }
-        if !update.checkpoints.is_empty() && self.checkpoints().is_some() {
-            if let Some(pieces) = self.rendered.get_mut().get_mut(&JsString::new("checkpoints")) {
-                append_to_pretty_array(pieces, 1, &update.checkpoints, |out, entry| entry.write_pretty(out, 2));
-            }
-        }
-        if let Some(checkpoints) = self.checkpoints() {
-            checkpoints.extend(update.checkpoints.into_iter().map(JsValue::Object));
+        if !update.checkpoints.is_empty() {
+            self.doc
+                .push_to_array(&field("checkpoints"), update.checkpoints.into_iter().map(JsValue::Object).collect());
         }
     }
 
@@ -160,7 +119,7 @@ impl SessionIndex {
 
     /// The checkpoint entries, as stored.
     pub fn checkpoint_entries(&self) -> &[JsValue] {
-        match self.root.get("checkpoints") {
+        match self.doc.root().get("checkpoints") {
             Some(JsValue::Array(items)) => items,
             _ => &[],
         }
@@ -168,7 +127,7 @@ impl SessionIndex {
 
     /// `eventCount` as a number, `None` when the index has none.
     pub fn event_count(&self) -> Option<f64> {
-        self.root.get("eventCount").map(JsValue::to_number)
+        self.doc.root().get("eventCount").map(JsValue::to_number)
     }
 
     /// Whether `eventCount` is one a log whose checkpoint has `seq` could give: a whole number,
@@ -180,30 +139,29 @@ impl SessionIndex {
     }
 
     /// Sets `field[key]` (making `field` an object if it is not one); returns the value it replaced.
-    pub fn set_entry(&mut self, field: &str, key: &str, value: JsValue) -> Option<JsValue> {
-        self.touch(field);
-        let entries = match self.root.get_mut(field) {
-            Some(JsValue::Object(entries)) => entries,
-            _ => {
-                self.root.insert(field, JsValue::Object(JsObject::default()));
-                match self.root.get_mut(field) {
-                    Some(JsValue::Object(entries)) => entries,
-                    _ => unreachable!("just inserted"),
-                }
-            }
-        };
-        entries.insert_returning(key, value)
+    pub fn set_entry(&mut self, name: &str, key: &JsString, value: JsValue) -> Option<JsValue> {
+        let name = field(name);
+        if !matches!(self.doc.root().get_key(&name), Some(JsValue::Object(_))) {
+            self.doc.set(&name, JsValue::Object(JsObject::default()));
+        }
+        self.doc.change(&name, |entries| match entries {
+            Some(JsValue::Object(entries)) => entries.insert_key(key.clone(), value),
+            _ => None,
+        })
     }
 
     /// Puts `field[key]` back to `previous` (removing it when there was none).
-    pub fn restore_entry(&mut self, field: &str, key: &str, previous: Option<JsValue>) {
-        self.touch(field);
-        if let Some(JsValue::Object(entries)) = self.root.get_mut(field) {
-            match previous {
-                Some(value) => entries.insert(key, value),
-                None => entries.remove(key),
+    pub fn restore_entry(&mut self, name: &str, key: &JsString, previous: Option<JsValue>) {
+        self.doc.change(&field(name), |entries| {
+            if let Some(JsValue::Object(entries)) = entries {
+                match previous {
+                    Some(value) => {
+                        entries.insert_key(key.clone(), value);
+                    }
+                    None => entries.remove_key(key),
+                }
             }
-        }
+        })
     }
 
     /// How many checkpoints the index lists.
@@ -213,34 +171,27 @@ impl SessionIndex {
 
     /// Gives the index a `checkpoints` array if it lacks one (an index another tool wrote).
     pub fn ensure_checkpoints_array(&mut self) {
-        if self.checkpoints().is_none() {
-            self.touch("checkpoints");
-            self.root.insert("checkpoints", JsValue::Array(Vec::new()));
+        if !matches!(self.doc.root().get("checkpoints"), Some(JsValue::Array(_))) {
+            self.doc.set(&field("checkpoints"), JsValue::Array(Vec::new()));
         }
     }
 
     /// Keeps the first `len` checkpoints; returns how many were dropped.
     pub fn truncate_checkpoints(&mut self, len: usize) -> usize {
-        let dropped = self.checkpoints().map_or(0, |items| items.len().saturating_sub(len));
+        let dropped = self.checkpoint_count().saturating_sub(len);
         if dropped > 0 {
-            self.touch("checkpoints");
-            if let Some(items) = self.checkpoints() {
-                items.truncate(len);
-            }
+            self.doc.change(&field("checkpoints"), |items| {
+                if let Some(JsValue::Array(items)) = items {
+                    items.truncate(len);
+                }
+            });
         }
         dropped
     }
 
     /// Sets `eventCount` to 0, before it is counted again from the whole log.
     pub fn reset_event_count(&mut self) {
-        self.root.insert("eventCount", JsValue::Number(0.0));
-    }
-
-    fn checkpoints(&mut self) -> Option<&mut Vec<JsValue>> {
-        match self.root.get_mut("checkpoints") {
-            Some(JsValue::Array(items)) => Some(items),
-            _ => None,
-        }
+        self.doc.set(&field("eventCount"), JsValue::Number(0.0));
     }
 }
 
@@ -327,22 +278,22 @@ mod tests {
     fn kept_text_follows_every_change() {
         let text = r#"{"sessionId":"s","eventCount":0,"checkpoints":[{"seq":0}],"states":{"a":[1]},"receipts":{}}"#;
         let mut index = SessionIndex::parse(text).unwrap();
-        let fresh = |index: &SessionIndex| SessionIndex::parse(&index.to_json()).unwrap().root.clone();
+        let fresh = |index: &SessionIndex| SessionIndex::parse(&index.to_json()).unwrap().doc.root().clone();
         let printed = |index: &SessionIndex| {
             let mut out = String::new();
-            index.root.write_pretty(&mut out, 0);
+            index.doc.root().write_pretty(&mut out, 0);
             out
         };
         assert_eq!(index.to_json(), printed(&index));
         apply(&mut index, &events(&[r#"{"type":"checkpoint","seq":1}"#, r#"{"type":"checkpoint","seq":2}"#]), &[9, 30]);
         assert_eq!(index.to_json(), printed(&index));
-        let previous = index.set_entry("states", "b", JsValue::Bool(true));
+        let previous = index.set_entry("states", &JsString::new("b"), JsValue::Bool(true));
         assert_eq!(index.to_json(), printed(&index));
-        index.restore_entry("states", "b", previous);
+        index.restore_entry("states", &JsString::new("b"), previous);
         assert_eq!(index.to_json(), printed(&index));
         index.truncate_checkpoints(0);
         assert_eq!(index.to_json(), printed(&index));
-        assert_eq!(fresh(&index), index.root);
+        assert_eq!(&fresh(&index), index.doc.root());
     }
 
     #[test]
