@@ -1,6 +1,7 @@
 //! Node bindings of the session writer: the `NativeWriter` class, which `index.js` wraps
 //! into the public `IncrementalWriter`, and the `verify`/`repair` tasks for operators.
-//! Each item only translates; the work is in `core`.
+//! Each item only translates; the work is in `core`. No panic crosses into Node: every entry
+//! point and every task catches it and reports `ERR_INTERNAL` instead.
 
 #![deny(clippy::all)]
 
@@ -12,9 +13,10 @@ use std::sync::Arc;
 use napi::bindgen_prelude::AsyncTask;
 use napi_derive::napi;
 
+use binding::failure::guarded;
 use binding::off_thread::OffThread;
 use binding::session_tasks::{NativeChunk, NativeRepair, NativeVerification};
-use binding::shared_writer::{InternalError, NativeDrain, SharedWriter};
+use binding::shared_writer::{NativeDrain, SharedWriter};
 use core::Change;
 
 /// One session's log and index, with the queue of changes waiting to be stored.
@@ -28,33 +30,34 @@ impl NativeWriter {
     /// A writer for `eventFile` and `indexFile`; touches neither file. `durability` is
     /// `"none"` (the default), `"data"` or `"full"`.
     #[napi(constructor)]
-    pub fn new(event_file: String, index_file: String, durability: Option<String>) -> Self {
+    pub fn new(event_file: String, index_file: String, durability: Option<String>) -> napi::Result<Self> {
         let durability = match durability.as_deref() {
             Some("data") => core::Durability::Data,
             Some("full") => core::Durability::Full,
             _ => core::Durability::None,
         };
-        let writer = core::Writer::open(event_file, index_file, durability);
-        NativeWriter { shared: Arc::new(SharedWriter::new(writer)) }
+        guarded(|| NativeWriter {
+            shared: Arc::new(SharedWriter::new(core::Writer::open(event_file, index_file, durability))),
+        })
     }
 
     /// Queues a batch of events (JSON lines, each ending in a newline); returns its ticket.
     #[napi]
-    pub fn enqueue_events(&self, batch: String) -> i64 {
-        self.shared.enqueue(Change::Events(batch))
+    pub fn enqueue_events(&self, batch: String) -> napi::Result<i64> {
+        guarded(|| self.shared.enqueue(Change::Events(batch)))
     }
 
     /// Queues `states[stateId] = value` (the id and the value as JSON, so that lone surrogates
     /// arrive as they are); returns its ticket.
     #[napi]
-    pub fn enqueue_state(&self, state_id_json: String, value_json: String) -> i64 {
-        self.shared.enqueue(Change::State { id_json: state_id_json, value_json })
+    pub fn enqueue_state(&self, state_id_json: String, value_json: String) -> napi::Result<i64> {
+        guarded(|| self.shared.enqueue(Change::State { id_json: state_id_json, value_json }))
     }
 
     /// Queues `receipts[key] = value` (the key and the value as JSON); returns its ticket.
     #[napi]
-    pub fn enqueue_receipt(&self, key_json: String, value_json: String) -> i64 {
-        self.shared.enqueue(Change::Receipt { key_json, value_json })
+    pub fn enqueue_receipt(&self, key_json: String, value_json: String) -> napi::Result<i64> {
+        guarded(|| self.shared.enqueue(Change::Receipt { key_json, value_json }))
     }
 
     /// Stores every queued change in order, off the main thread; resolves to what was done.
@@ -66,8 +69,8 @@ impl NativeWriter {
 
     /// Stores every queued change in order, on this thread (waiting for a drain in progress).
     #[napi]
-    pub fn drain_sync(&self) -> NativeDrain {
-        self.shared.drain()
+    pub fn drain_sync(&self) -> napi::Result<NativeDrain> {
+        guarded(|| self.shared.drain())
     }
 
     /// The log's length in bytes after the last stored batch.
@@ -79,15 +82,13 @@ impl NativeWriter {
     /// The index as pretty-printed JSON, or `null` before the first non-empty batch.
     #[napi]
     pub fn index_json(&self) -> napi::Result<Option<String>> {
-        self.shared
-            .with_writer(|writer| writer.index().map(|index| index.to_json()))
-            .map_err(|InternalError(message)| napi::Error::from_reason(message))
+        Ok(self.shared.with_writer(|writer| writer.index().map(|index| index.to_json()))?)
     }
 
     /// Closes the log and releases its lock; waits for a change being stored to finish.
     #[napi]
     pub fn close(&self) -> napi::Result<()> {
-        self.shared.with_writer(core::Writer::close).map_err(|InternalError(message)| napi::Error::from_reason(message))
+        Ok(self.shared.with_writer(core::Writer::close)?)
     }
 }
 

@@ -1,9 +1,10 @@
 //! A failed batch as plain data. `index.js` builds the JS error from it in the caller's
 //! realm, so that `instanceof TypeError` holds even under Jest's sandboxed globals.
 
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
 use napi_derive::napi;
 
-use super::shared_writer::InternalError;
 use crate::core::SessionError;
 
 /// Why one batch was rejected, in the fields of a Node.js error.
@@ -73,6 +74,35 @@ impl From<&SessionError> for NativeFailure {
                 ..NativeFailure::error("ERR_IO", err.to_string())
             },
         }
+    }
+}
+
+/// A bug caught at the boundary instead of crashing the process.
+#[derive(Debug, Clone)]
+pub struct InternalError(pub String);
+
+/// Runs `work`; a panic inside comes back as an `InternalError` instead of unwinding into Node,
+/// which would end the process.
+pub fn catch_panic<T>(work: impl FnOnce() -> T) -> Result<T, InternalError> {
+    catch_unwind(AssertUnwindSafe(work)).map_err(|panic| {
+        let message = panic
+            .downcast_ref::<&str>()
+            .copied()
+            .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+            .unwrap_or("panic");
+        InternalError(format!("internal error: {message}"))
+    })
+}
+
+/// `catch_panic` for a binding entry point: a panic is a JS error whose message `index.js`
+/// reports as `ERR_INTERNAL`.
+pub fn guarded<T>(work: impl FnOnce() -> T) -> napi::Result<T> {
+    Ok(catch_panic(work)?)
+}
+
+impl From<InternalError> for napi::Error {
+    fn from(InternalError(message): InternalError) -> Self {
+        napi::Error::from_reason(message)
     }
 }
 

@@ -3,7 +3,11 @@
 use napi::bindgen_prelude::{ToNapiValue, TypeName};
 use napi::{Env, Task};
 
-/// Runs `work` off the main thread; the promise resolves to its result.
+use super::failure::catch_panic;
+
+/// Runs `work` off the main thread; the promise resolves to its result, or rejects with the
+/// message of a panic inside it (which `index.js` turns into `ERR_INTERNAL`) instead of letting
+/// it end the process.
 pub struct OffThread<T> {
     work: Option<Box<dyn FnOnce() -> T + Send>>,
 }
@@ -21,7 +25,7 @@ impl<T: ToNapiValue + TypeName + Send + 'static> Task for OffThread<T> {
 
     fn compute(&mut self) -> napi::Result<T> {
         let work = self.work.take().ok_or_else(|| napi::Error::from_reason("the task already ran"))?;
-        Ok(work())
+        Ok(catch_panic(work)?)
     }
 
     fn resolve(&mut self, _env: Env, output: T) -> napi::Result<T> {

@@ -3,13 +3,12 @@
 //! in the order it was enqueued.
 
 use std::collections::VecDeque;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 use napi_derive::napi;
 
-use super::failure::NativeFailure;
+use super::failure::{catch_panic, InternalError, NativeFailure};
 use crate::core::{Change, Writer};
 
 /// A writer, its queue of changes, and what JS may read without waiting for it.
@@ -41,10 +40,6 @@ pub struct NativeDrain {
     pub failures: Vec<NativeOutcome>,
 }
 
-/// A bug caught at the boundary instead of crashing the process.
-#[derive(Debug)]
-pub struct InternalError(pub String);
-
 impl SharedWriter {
     /// Wraps `writer` for use from the JS thread and the pool.
     pub fn new(writer: Writer) -> Self {
@@ -69,7 +64,7 @@ impl SharedWriter {
 
     /// Applies every queued change, in order, until the queue is empty; returns how each ended.
     /// Holds the writer throughout, so a drain that returns has seen every earlier change
-    /// stored, including those another drain took first.
+    /// stored, including those another drain took first. A panic fails what is queued.
     pub fn drain(&self) -> NativeDrain {
         let mut writer = match self.lock() {
             Ok(writer) => writer,
@@ -112,14 +107,14 @@ impl SharedWriter {
         if self.broken.load(Ordering::Acquire) {
             return Err(broken());
         }
-        match catch_unwind(AssertUnwindSafe(|| f(writer))) {
+        match catch_panic(|| f(writer)) {
             Ok(value) => {
                 self.byte_offset.store(writer.byte_offset(), Ordering::Release);
                 Ok(value)
             }
-            Err(panic) => {
+            Err(internal) => {
                 self.broken.store(true, Ordering::Release);
-                Err(InternalError(format!("internal error: {}", panic_message(&panic))))
+                Err(internal)
             }
         }
     }
@@ -150,12 +145,4 @@ impl SharedWriter {
 
 fn broken() -> InternalError {
     InternalError("the writer stopped after an internal error; open a new one".to_owned())
-}
-
-fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> &str {
-    panic
-        .downcast_ref::<&str>()
-        .copied()
-        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
-        .unwrap_or("panic")
 }

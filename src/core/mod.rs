@@ -7,12 +7,14 @@
 //! - `event`, `json`: typed events read from lines, with JavaScript's JSON semantics;
 //! - `recovery`, `verify`, `reader`: rebuilding, checking and reading a session;
 //! - `regular_file`, `side_files`, `durability`, `error`: opening files, naming the files made
-//!   beside a session, flushing, and what can go wrong.
+//!   beside a session, flushing, and what can go wrong;
+//! - `fail_points`: where tests make the core panic.
 
 mod batch_record;
 mod durability;
 mod error;
 mod event;
+mod fail_points;
 mod index;
 mod json;
 mod log;

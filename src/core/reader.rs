@@ -7,6 +7,7 @@ use std::path::Path;
 
 use super::error::SessionError;
 use super::event::{Event, EventKind};
+use super::fail_points;
 use super::regular_file::{self, Links};
 
 /// Whole event lines read from a log, and where to go on from.
@@ -23,6 +24,7 @@ pub struct Chunk {
 /// Reads up to `max_lines` whole lines of the log at `path` from byte `offset`. With
 /// `require_checkpoint`, fails with `NotACheckpoint` unless `offset` starts a checkpoint line.
 pub fn read_lines(path: &Path, offset: u64, max_lines: usize, require_checkpoint: bool) -> Result<Chunk, SessionError> {
+    fail_points::at("read");
     let io = |syscall| move |err| SessionError::io(syscall, path, err);
     let mut file = regular_file::open(path, OpenOptions::new().read(true), Links::Follow)?;
     let starts_line = offset == 0 || {

@@ -8,6 +8,7 @@ use std::thread::sleep;
 use std::time::{Duration, SystemTime};
 
 use super::error::SessionError;
+use super::fail_points;
 use super::index;
 use super::index::SessionIndex;
 use super::json::{write_number, JsValue};
@@ -38,6 +39,7 @@ pub struct Verification {
 /// the log implies. Opens both read-only, takes no lock and writes nothing. A session that
 /// changes while it is read (a writer storing a batch) is read again, up to a few times.
 pub fn verify(log_path: &Path, index_path: &Path) -> Result<Verification, SessionError> {
+    fail_points::at("verify");
     let mut attempt = 1;
     loop {
         let (verification, settled) = verify_once(log_path, index_path)?;

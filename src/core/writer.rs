@@ -8,6 +8,7 @@ use super::batch_record::BatchRecord;
 use super::durability::Durability;
 use super::error::SessionError;
 use super::event::Event;
+use super::fail_points;
 use super::index::IndexFile;
 use super::index::SessionIndex;
 use super::json::{JsValue, JsonError};
@@ -96,6 +97,7 @@ impl Writer {
         if events.is_empty() {
             return Ok(());
         }
+        fail_points::at("write");
         let log_len = self.sync_with_disk()?;
         let header = if log_len == 0 { self.log.header_line() } else { String::new() };
         let on_a_new_line = self.wait_for_whole_lines(log_len)?;
@@ -147,6 +149,7 @@ impl Writer {
     /// that has stopped growing. The log must exist. Says what was found and changed.
     pub fn repair(&mut self) -> Result<Recovery, SessionError> {
         SessionError::require_file(self.log.path())?;
+        fail_points::at("repair");
         self.log.close();
         self.index = None;
         self.log.open()?;
