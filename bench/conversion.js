@@ -9,7 +9,7 @@ const os = require('node:os')
 const path = require('node:path')
 const { performance } = require('node:perf_hooks')
 const { IncrementalWriter } = require('..')
-const { OriginalIncrementalWriter } = require('./baselines/original-writer')
+const { OriginalIncrementalWriter } = require('../__test__/oracle/original-writer')
 
 const BATCH = 1000
 const BATCHES = 20
