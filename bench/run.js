@@ -2,13 +2,14 @@
 // The benchmark: this addon, the original module's algorithm and a careful pure-JS writer,
 // side by side in one run, each scenario in fresh processes, medians of RUNS runs. Writes the
 // results table into README.md (between the bench markers) and the chart bench/results.svg.
-// `npm run bench` (RUNS=5 by default; `node bench/run.js --runs 3 --only single,batch`).
+// `npm run bench` (RUNS=5 by default; `node bench/run.js --runs 3 --only single,batch`;
+// BENCH_QUICK=1 for small sizes, writing no results).
 'use strict'
 
-const { execFileSync } = require('node:child_process')
 const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
+const { LABELS, QUICK, medians, runNode, withTempDir } = require('./lib')
 const { SCENARIOS } = require('./scenarios')
 const { renderChart } = require('./chart')
 
@@ -20,22 +21,11 @@ const option = (name, fallback) => {
 const RUNS = Number(option('runs', process.env.RUNS || 5))
 const ONLY = option('only', Object.keys(SCENARIOS).join(',')).split(',')
 const DEFAULT_WRITERS = ['addon', 'original', 'careful']
-const LABELS = { addon: 'this addon', original: 'original module', careful: 'careful pure JS', roundtrip: 'libuv round trip only' }
 const root = path.resolve(__dirname, '..')
 
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
+const runOnce = (writer, scenario) => withTempDir('iw-bench-', (dir) => runNode(path.join(__dirname, 'scenario.js'), [writer, scenario, dir]))
 
-function runOnce(writer, scenario) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'iw-bench-'))
-  try {
-    const out = execFileSync(process.execPath, ['--expose-gc', path.join(__dirname, 'scenario.js'), writer, scenario, dir], { encoding: 'utf8' })
-    return JSON.parse(out.trim().split('\n').pop())
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true })
-  }
-}
-
-function main() {
+async function main() {
   const results = {}
   for (const name of ONLY) {
     const scenario = SCENARIOS[name]
@@ -44,14 +34,9 @@ function main() {
     for (const writer of writers) results[name][writer] = []
     for (let run = 0; run < RUNS; run++) {
       // Interleaved, so that a noisy moment of the machine falls on every writer alike.
-      for (const writer of writers) results[name][writer].push(runOnce(writer, name))
+      for (const writer of writers) results[name][writer].push(await runOnce(writer, name))
     }
-    const summary = Object.fromEntries(
-      writers.map((writer) => {
-        const runs = results[name][writer]
-        return [writer, Object.fromEntries(['wallPerEventUs', 'wallPerCallUs', 'mainPerCallUs', 'peakRssMb'].map((key) => [key, median(runs.map((r) => r[key]))]))]
-      }),
-    )
+    const summary = Object.fromEntries(writers.map((writer) => [writer, medians(results[name][writer])]))
     results[name] = summary
     console.log(`${scenario.title}`)
     for (const writer of writers) {
@@ -60,8 +45,9 @@ function main() {
     }
   }
   const table = renderTable(results)
-  fs.writeFileSync(path.join(__dirname, 'results.json'), JSON.stringify({ runs: RUNS, machine: `${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.cpus()[0].model}`, results }, null, 2) + '\n')
-  if (ONLY.length === Object.keys(SCENARIOS).length) {
+  // A quick run is only a check that every scenario works: it writes none of the results.
+  if (!QUICK) fs.writeFileSync(path.join(__dirname, 'results.json'), JSON.stringify({ runs: RUNS, machine: `${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.cpus()[0].model}`, results }, null, 2) + '\n')
+  if (!QUICK && ONLY.length === Object.keys(SCENARIOS).length) {
     const readme = path.join(root, 'README.md')
     const text = fs.readFileSync(readme, 'utf8')
     const updated = text.replace(/<!-- bench:start -->[\s\S]*<!-- bench:end -->/, `<!-- bench:start -->\n${table}\n<!-- bench:end -->`)
@@ -88,4 +74,7 @@ function renderTable(results) {
   return rows.join('\n')
 }
 
-main()
+main().catch((err) => {
+  console.error(err)
+  process.exit(1)
+})
