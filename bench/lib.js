@@ -29,10 +29,6 @@ const sizeFromEnv = (name, full, quick = full) => Number(process.env[name] || (Q
 /** A list from the comma-separated environment variable `name`, else `fallback`. */
 const listFromEnv = (name, fallback) => (process.env[name] ? process.env[name].split(',') : fallback)
 
-/** `--json`: a script prints its result as one JSON line on stdout and its words on stderr. */
-const JSON_OUTPUT = process.argv.includes('--json')
-const say = (...words) => (JSON_OUTPUT ? console.error : console.log)(...words)
-
 const madeDirs = new Set()
 
 /** A fresh directory in os.tmpdir(), removed at exit (also after an error or Ctrl-C) if not before. */
@@ -208,8 +204,6 @@ module.exports = {
   QUICK,
   sizeFromEnv,
   listFromEnv,
-  JSON_OUTPUT,
-  say,
   tempDir,
   removeDir,
   withTempDir,

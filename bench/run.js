@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The benchmark: this addon, the original module's algorithm and a careful pure-JS writer,
-// side by side in one run, each scenario in fresh processes, medians of RUNS runs. Writes the
-// results table into README.md (between the bench markers) and the chart bench/results.svg.
+// side by side in one run, each scenario in fresh processes, medians of RUNS runs: the calls
+// of bench/scenarios.js and the server-shaped save rounds of bench/server.js. Writes the
+// results tables into README.md (between the bench markers) and the chart bench/results.svg.
 // `npm run bench` (RUNS=5 by default; `node bench/run.js --runs 3 --only single,batch`;
 // BENCH_QUICK=1 for small sizes, writing no results).
 'use strict'
@@ -11,6 +12,7 @@ const os = require('node:os')
 const path = require('node:path')
 const { LABELS, QUICK, medians, runNode, withTempDir } = require('./lib')
 const { SCENARIOS } = require('./scenarios')
+const { measureServer, describeServer, serverTable } = require('./server')
 const { renderChart } = require('./chart')
 
 const args = process.argv.slice(2)
@@ -19,15 +21,19 @@ const option = (name, fallback) => {
   return at >= 0 ? args[at + 1] : fallback
 }
 const RUNS = Number(option('runs', process.env.RUNS || 5))
-const ONLY = option('only', Object.keys(SCENARIOS).join(',')).split(',')
+const PARTS = [...Object.keys(SCENARIOS), 'server']
+const ONLY = option('only', PARTS.join(',')).split(',')
 const DEFAULT_WRITERS = ['addon', 'original', 'careful']
 const root = path.resolve(__dirname, '..')
 
 const runOnce = (writer, scenario) => withTempDir('iw-bench-', (dir) => runNode(path.join(__dirname, 'scenario.js'), [writer, scenario, dir]))
 
 async function main() {
+  const unknown = ONLY.filter((name) => !PARTS.includes(name))
+  if (unknown.length > 0) throw new Error(`no part ${unknown.join(', ')} of the bench: ${PARTS.join(', ')}`)
+  if (QUICK) console.log('BENCH_QUICK=1: small sizes, to see that each part works; nothing is written\n')
   const results = {}
-  for (const name of ONLY) {
+  for (const name of ONLY.filter((part) => SCENARIOS[part])) {
     const scenario = SCENARIOS[name]
     const writers = scenario.writers || DEFAULT_WRITERS
     results[name] = {}
@@ -44,17 +50,24 @@ async function main() {
       console.log(`  ${LABELS[writer].padEnd(16)} wall ${s.wallPerEventUs.toFixed(2).padStart(9)} µs/event  main ${s.mainPerCallUs.toFixed(1).padStart(8)} µs/call  rss ${s.peakRssMb.toFixed(0).padStart(4)} MB`)
     }
   }
-  const table = renderTable(results)
-  // A quick run is only a check that every scenario works: it writes none of the results.
-  if (!QUICK) fs.writeFileSync(path.join(__dirname, 'results.json'), JSON.stringify({ runs: RUNS, machine: `${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.cpus()[0].model}`, results }, null, 2) + '\n')
-  if (!QUICK && ONLY.length === Object.keys(SCENARIOS).length) {
+  const server = ONLY.includes('server') ? await measureServer(RUNS) : undefined
+  if (server) console.log(describeServer(server))
+
+  const sections = [Object.keys(results).length > 0 && renderTable(results), server && serverTable(server, RUNS)]
+  const tables = sections.filter(Boolean).join('\n\n')
+  // A quick run is only a check that every part works: it writes none of the results.
+  if (!QUICK) {
+    const machine = `${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.cpus()[0].model}`
+    fs.writeFileSync(path.join(__dirname, 'results.json'), JSON.stringify({ runs: RUNS, machine, results, server }, null, 2) + '\n')
+  }
+  if (!QUICK && PARTS.every((part) => ONLY.includes(part))) {
     const readme = path.join(root, 'README.md')
     const text = fs.readFileSync(readme, 'utf8')
-    const updated = text.replace(/<!-- bench:start -->[\s\S]*<!-- bench:end -->/, `<!-- bench:start -->\n${table}\n<!-- bench:end -->`)
+    const updated = text.replace(/<!-- bench:start -->[\s\S]*<!-- bench:end -->/, `<!-- bench:start -->\n${tables}\n<!-- bench:end -->`)
     fs.writeFileSync(readme, updated)
-    fs.writeFileSync(path.join(__dirname, 'results.svg'), renderChart(results))
+    fs.writeFileSync(path.join(__dirname, 'results.svg'), renderChart(results, server))
   }
-  console.log(`\n${table}`)
+  console.log(`\n${tables}`)
 }
 
 function renderTable(results) {
