@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The benchmark: this addon, the original module's algorithm and a careful pure-JS writer,
 // side by side in one run, each scenario in fresh processes, medians of RUNS runs: the calls
-// of bench/scenarios.js and the server-shaped save rounds of bench/server.js. Writes the
+// of bench/scenarios.js, the server-shaped save rounds of bench/server.js and the first call on
+// big sessions of bench/open.js. Writes the
 // results tables into README.md (between the bench markers) and the chart bench/results.svg.
 // `npm run bench` (RUNS=5 by default; `node bench/run.js --runs 3 --only single,batch`;
 // BENCH_QUICK=1 for small sizes, writing no results).
@@ -13,6 +14,7 @@ const path = require('node:path')
 const { LABELS, QUICK, medians, runNode, withTempDir } = require('./lib')
 const { SCENARIOS } = require('./scenarios')
 const { measureServer, describeServer, serverTable } = require('./server')
+const { measureOpen, describeOpen, openTable } = require('./open')
 const { renderChart } = require('./chart')
 
 const args = process.argv.slice(2)
@@ -21,7 +23,7 @@ const option = (name, fallback) => {
   return at >= 0 ? args[at + 1] : fallback
 }
 const RUNS = Number(option('runs', process.env.RUNS || 5))
-const PARTS = [...Object.keys(SCENARIOS), 'server']
+const PARTS = [...Object.keys(SCENARIOS), 'server', 'open']
 const ONLY = option('only', PARTS.join(',')).split(',')
 const DEFAULT_WRITERS = ['addon', 'original', 'careful']
 const root = path.resolve(__dirname, '..')
@@ -52,13 +54,15 @@ async function main() {
   }
   const server = ONLY.includes('server') ? await measureServer(RUNS) : undefined
   if (server) console.log(describeServer(server))
+  const open = ONLY.includes('open') ? await measureOpen(RUNS) : undefined
+  if (open) console.log(describeOpen(open))
 
-  const sections = [Object.keys(results).length > 0 && renderTable(results), server && serverTable(server, RUNS)]
+  const sections = [Object.keys(results).length > 0 && renderTable(results), server && serverTable(server, RUNS), open && openTable(open, RUNS)]
   const tables = sections.filter(Boolean).join('\n\n')
   // A quick run is only a check that every part works: it writes none of the results.
   if (!QUICK) {
     const machine = `${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.cpus()[0].model}`
-    fs.writeFileSync(path.join(__dirname, 'results.json'), JSON.stringify({ runs: RUNS, machine, results, server }, null, 2) + '\n')
+    fs.writeFileSync(path.join(__dirname, 'results.json'), JSON.stringify({ runs: RUNS, machine, results, server, open }, null, 2) + '\n')
   }
   if (!QUICK && PARTS.every((part) => ONLY.includes(part))) {
     const readme = path.join(root, 'README.md')
