@@ -141,11 +141,11 @@ function memoryTable({ runs, checkpoints, rows }) {
     '| writer | open sessions | RSS MB | KB per session | KB per session added | JS heap MB | open descriptors | note |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
   ]
-  for (const row of perSession(rows)) {
+  perSession(rows).forEach((row, i) => {
     table.push(
-      `| ${lib.LABELS[row.writer]} | ${lib.count(row.sessions)} | ${row.rssMb.toFixed(0)} | ${row.perOpen?.toFixed(1) ?? ''} | ${row.perAdded?.toFixed(1) ?? ''} | ${row.heapUsedMb.toFixed(0)} | ${lib.count(row.descriptors)} | ${emfileNote(row)} |`,
+      `| ${i > 0 && rows[i - 1].writer === row.writer ? '' : lib.LABELS[row.writer]} | ${lib.count(row.sessions)} | ${lib.count(Math.round(row.rssMb))} | ${row.perOpen?.toFixed(1) ?? ''} | ${row.perAdded?.toFixed(1) ?? ''} | ${row.heapUsedMb.toFixed(0)} | ${lib.count(row.descriptors)} | ${emfileNote(row)} |`,
     )
-  }
+  })
   return table.join('\n')
 }
 

@@ -23,7 +23,7 @@ const option = (name, fallback) => {
   const at = args.indexOf(`--${name}`)
   return at >= 0 ? args[at + 1] : fallback
 }
-const RUNS = Number(option('runs', process.env.RUNS || 5))
+const RUNS = Number(option('runs', process.env.RUNS || (QUICK ? 1 : 5)))
 const PARTS = [...Object.keys(SCENARIOS), 'server', 'open', 'memory']
 const ONLY = option('only', PARTS.join(',')).split(',')
 const DEFAULT_WRITERS = ['addon', 'original', 'careful']
