@@ -87,7 +87,7 @@ async function child([writerName, dir, countText]) {
   process.exit(0) // without closing: the sessions stay open to the end
 }
 
-/** Every count and writer `count` times, each in a fresh process with freshly seeded sessions. */
+/** Every count and writer `runs` times, each in a fresh process with freshly seeded sessions. */
 async function measureMemory(runs = RUNS) {
   const records = {}
   for (let run = 0; run < runs; run++) {

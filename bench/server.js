@@ -39,7 +39,7 @@ const TITLE = `${lib.count(SESSIONS)} sessions with ${lib.count(SEED_CHECKPOINTS
 function plan() {
   const random = lib.seededRandom(SEED)
   // A few states of 10 to 100 KB (log-uniform), shared: each one is serialized at every use.
-  const states = Array.from({ length: 16 }, (_, i) => lib.machineState(`m${i}`, Math.round(100 * 10 ** random())))
+  const states = Array.from({ length: 16 }, (_, i) => lib.machineState(`m${i}`, Math.round(110 * 10 ** random())))
   const nextSeq = new Array(SESSIONS).fill(SEED_CHECKPOINTS + 1)
   const sessions = Array.from({ length: SESSIONS }, (_, i) => i)
   return Array.from({ length: ROUNDS }, () => {
