@@ -97,7 +97,8 @@ async function measureMemory(runs = RUNS) {
           seedSessions(dir, count)
           return lib.runNode(__filename, ['--child', writer, dir, String(count)], { fileLimit: 'hard' })
         })
-        ;(records[`${writer} ${count}`] ??= []).push(record)
+        records[`${writer} ${count}`] ??= []
+        records[`${writer} ${count}`].push(record)
       }
     }
   }

@@ -46,7 +46,9 @@ function plan() {
     const dirtyCount = DIRTY_MIN + Math.floor(random() * (SESSIONS - DIRTY_MIN + 1))
     for (let i = 0; i < dirtyCount; i++) {
       const j = i + Math.floor(random() * (SESSIONS - i))
-      ;[sessions[i], sessions[j]] = [sessions[j], sessions[i]]
+      const drawn = sessions[j]
+      sessions[j] = sessions[i]
+      sessions[i] = drawn
     }
     const saves = sessions.slice(0, dirtyCount).map((session) => {
       const events = Array.from({ length: 1 + Math.floor(random() * MAX_EVENTS_PER_SAVE) }, () => lib.mixedEvent(nextSeq[session]++, random))
