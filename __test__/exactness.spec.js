@@ -5,7 +5,7 @@
 const fs = require('node:fs')
 const fc = require('fast-check')
 const { IncrementalWriter } = require('incremental-writer')
-const { OriginalIncrementalWriter } = require('../bench/baselines/original-writer')
+const { OriginalIncrementalWriter } = require('./oracle/original-writer')
 const { tempSession, logLines } = require('./helpers')
 
 /** Values JSON.stringify accepts, exotic ones included. */

@@ -1,37 +1,86 @@
 'use strict'
-// The README's chart: wall µs per 1-event call against the checkpoints the index holds, for
-// each writer, on a log scale. Plain SVG, no dependencies.
+// The README's chart, plain SVG without dependencies, log scales. Top: wall µs per 1-event
+// call against the checkpoints the index holds, for each writer. Below, when the server-shaped
+// scenario ran: main-thread and wall ms per save round and the event loop's p99 and max delay.
 
 const CURVE = [['single', 0], ['cp1k', 1000], ['cp10k', 10000], ['cp100k', 100000]]
 const COLORS = { addon: '#1b7f3b', original: '#c0392b', careful: '#2c6fbb' }
 const LABELS = { addon: 'this addon', original: 'original module', careful: 'careful pure JS' }
+const SERVER_BARS = [
+  ['mainMsPerRound', ['main-thread ms', 'per round']],
+  ['wallMsPerRound', ['wall ms', 'per round']],
+  ['delayP99Ms', ['loop delay', 'p99, ms']],
+  ['delayMaxMs', ['loop delay', 'max, ms']],
+]
+const [WIDTH, LEFT, RIGHT] = [640, 70, 170]
 
-function renderChart(results) {
-  const [width, height, left, top, right, bottom] = [640, 360, 70, 30, 170, 50]
+/** Decades from below the smallest value to above the largest. */
+const decades = (values) => [Math.floor(Math.log10(Math.min(...values))), Math.ceil(Math.log10(Math.max(...values)))]
+
+/** Horizontal lines and labels of a log axis from 10^low to 10^high, between y = top and bottom. */
+function logAxis(parts, [low, high], top, bottom) {
+  const y = (v) => top + ((high - Math.log10(v)) * (bottom - top)) / Math.max(high - low, 1)
+  for (let p = low; p <= high; p++) {
+    parts.push(`<line x1="${LEFT}" x2="${WIDTH - RIGHT}" y1="${y(10 ** p)}" y2="${y(10 ** p)}" stroke="#ddd"/>`)
+    parts.push(`<text x="${LEFT - 8}" y="${y(10 ** p) + 4}" text-anchor="end">${(10 ** p).toLocaleString('en')}</text>`)
+  }
+  return y
+}
+
+function legend(parts, writers, top) {
+  writers.forEach((writer, row) => {
+    parts.push(`<rect x="${WIDTH - RIGHT + 15}" y="${top + 20 * row}" width="12" height="12" fill="${COLORS[writer]}"/>`)
+    parts.push(`<text x="${WIDTH - RIGHT + 33}" y="${top + 20 * row + 11}">${LABELS[writer]}</text>`)
+  })
+}
+
+function curvePanel(parts, results, top, height) {
+  const bottom = top + height - 50
   const points = CURVE.filter(([name]) => results[name])
   const values = points.flatMap(([name]) => Object.values(results[name]).map((s) => s.wallPerCallUs))
-  const [low, high] = [Math.floor(Math.log10(Math.min(...values))), Math.ceil(Math.log10(Math.max(...values)))]
-  const x = (i) => left + (i * (width - left - right)) / Math.max(points.length - 1, 1)
-  const y = (v) => top + ((high - Math.log10(v)) * (height - top - bottom)) / Math.max(high - low, 1)
-  const parts = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">`,
-    `<rect width="${width}" height="${height}" fill="white"/>`,
-    `<text x="${left}" y="18" font-size="14">wall µs per 1-event call vs checkpoints in the index (log scale)</text>`,
-  ]
-  for (let p = low; p <= high; p++) {
-    parts.push(`<line x1="${left}" x2="${width - right}" y1="${y(10 ** p)}" y2="${y(10 ** p)}" stroke="#ddd"/>`)
-    parts.push(`<text x="${left - 8}" y="${y(10 ** p) + 4}" text-anchor="end">${(10 ** p).toLocaleString('en')}</text>`)
+  parts.push(`<text x="${LEFT}" y="${top - 12}" font-size="14">wall µs per 1-event call vs checkpoints in the index (log scale)</text>`)
+  const y = logAxis(parts, decades(values), top, bottom)
+  const x = (i) => LEFT + (i * (WIDTH - LEFT - RIGHT)) / Math.max(points.length - 1, 1)
+  points.forEach(([, count], i) => parts.push(`<text x="${x(i)}" y="${bottom + 20}" text-anchor="middle">${count.toLocaleString('en')}</text>`))
+  parts.push(`<text x="${(LEFT + WIDTH - RIGHT) / 2}" y="${bottom + 38}" text-anchor="middle">checkpoints already in the index</text>`)
+  const writers = Object.keys(COLORS).filter((writer) => points.some(([name]) => results[name][writer]))
+  for (const writer of writers) {
+    const line = points.filter(([name]) => results[name][writer]).map(([name], i) => [x(i), y(results[name][writer].wallPerCallUs)])
+    parts.push(`<polyline fill="none" stroke="${COLORS[writer]}" stroke-width="2.5" points="${line.map((p) => p.join(',')).join(' ')}"/>`)
+    line.forEach(([cx, cy]) => parts.push(`<circle cx="${cx}" cy="${cy}" r="3.5" fill="${COLORS[writer]}"/>`))
   }
-  points.forEach(([, count], i) => parts.push(`<text x="${x(i)}" y="${height - bottom + 20}" text-anchor="middle">${count.toLocaleString('en')}</text>`))
-  parts.push(`<text x="${(left + width - right) / 2}" y="${height - 12}" text-anchor="middle">checkpoints already in the index</text>`)
-  Object.keys(COLORS).forEach((writer, row) => {
-    const line = points.filter(([name]) => results[name][writer]).map(([name], i) => `${x(i)},${y(results[name][writer].wallPerCallUs)}`)
-    if (line.length === 0) return
-    parts.push(`<polyline fill="none" stroke="${COLORS[writer]}" stroke-width="2.5" points="${line.join(' ')}"/>`)
-    line.forEach((point) => parts.push(`<circle cx="${point.split(',')[0]}" cy="${point.split(',')[1]}" r="3.5" fill="${COLORS[writer]}"/>`))
-    parts.push(`<rect x="${width - right + 15}" y="${top + 20 * row}" width="12" height="12" fill="${COLORS[writer]}"/>`)
-    parts.push(`<text x="${width - right + 33}" y="${top + 20 * row + 11}">${LABELS[writer]}</text>`)
+  legend(parts, writers, top)
+}
+
+function serverPanel(parts, server, top, height) {
+  const bottom = top + height - 50
+  const writers = Object.keys(COLORS).filter((writer) => server[writer])
+  const values = writers.flatMap((writer) => SERVER_BARS.map(([key]) => server[writer][key]))
+  parts.push(`<text x="${LEFT}" y="${top - 12}" font-size="14">server-shaped save rounds: ms (log scale)</text>`)
+  const [low, high] = decades(values)
+  const y = logAxis(parts, [low, high], top, bottom)
+  const group = (WIDTH - LEFT - RIGHT) / SERVER_BARS.length
+  const bar = (group - 16) / writers.length
+  SERVER_BARS.forEach(([key, label], g) => {
+    writers.forEach((writer, w) => {
+      const x = LEFT + g * group + 8 + w * bar
+      const top = y(server[writer][key])
+      parts.push(`<rect x="${x}" y="${top}" width="${bar - 2}" height="${bottom - top}" fill="${COLORS[writer]}"/>`)
+    })
+    label.forEach((line, i) => parts.push(`<text x="${LEFT + (g + 0.5) * group}" y="${bottom + 18 + 15 * i}" text-anchor="middle">${line}</text>`))
   })
+  legend(parts, writers, top)
+}
+
+function renderChart(results, server) {
+  const [curveHeight, serverHeight] = [360, server ? 300 : 0]
+  const height = curveHeight + serverHeight
+  const parts = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" font-family="sans-serif" font-size="12">`,
+    `<rect width="${WIDTH}" height="${height}" fill="white"/>`,
+  ]
+  curvePanel(parts, results, 30, curveHeight - 30)
+  if (server) serverPanel(parts, server, curveHeight + 30, serverHeight - 30)
   parts.push('</svg>')
   return parts.join('\n') + '\n'
 }

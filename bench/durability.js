@@ -3,31 +3,27 @@
 // medians of 5 runs, side by side in one process. `node bench/durability.js`
 'use strict'
 
-const fs = require('node:fs')
 const os = require('node:os')
-const path = require('node:path')
 const { IncrementalWriter } = require('..')
+const { median, sessionPaths, startClock, withTempDir } = require('./lib')
 
 const CALLS = 500
 const RUNS = 5
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
 
-async function perCall(durability) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'iw-durability-'))
-  try {
-    const writer = new IncrementalWriter(path.join(dir, 's.jsonl'), path.join(dir, 's.index.json'), { durability })
+function perCall(durability) {
+  return withTempDir('iw-durability-', async (dir) => {
+    const { eventFile, indexFile } = sessionPaths(dir, 's')
+    const writer = new IncrementalWriter(eventFile, indexFile, { durability })
     await writer.appendEvents([{ type: 'session-start', seq: 0 }])
-    const start = process.hrtime.bigint()
+    const stop = startClock()
     for (let seq = 1; seq <= CALLS; seq++) {
       const event = seq % 10 === 0 ? { type: 'checkpoint', seq, reason: 'auto', stateId: `s${seq}` } : { type: 'input', seq, code: `(+ ${seq} 1)` }
       await writer.appendEvents([event])
     }
-    const micros = Number(process.hrtime.bigint() - start) / 1000 / CALLS
+    const micros = (stop().wallMs * 1000) / CALLS
     await writer.close()
     return micros
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true })
-  }
+  })
 }
 
 async function main() {

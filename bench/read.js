@@ -6,14 +6,12 @@
 'use strict'
 
 const fs = require('node:fs')
-const os = require('node:os')
-const path = require('node:path')
 const readline = require('node:readline')
 const { IncrementalWriter, SessionReader } = require('..')
+const { median, sessionPaths, startClock, withTempDir } = require('./lib')
 
 const TARGET_BYTES = Number(process.argv[2] || 200) * 1024 * 1024
 const RUNS = 5
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
 
 async function buildSession(eventFile, indexFile) {
   const writer = new IncrementalWriter(eventFile, indexFile)
@@ -45,21 +43,19 @@ async function readWholeFile(eventFile) {
 }
 
 async function main() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'iw-read-'))
-  try {
-    const eventFile = path.join(dir, 'big.jsonl')
-    const indexFile = path.join(dir, 'big.index.json')
+  await withTempDir('iw-read-', async (dir) => {
+    const { eventFile, indexFile } = sessionPaths(dir, 'big')
     await buildSession(eventFile, indexFile)
     const reader = new SessionReader(eventFile, indexFile)
     const times = { reader: [], readline: [] }
     let counts
     for (let run = 0; run < RUNS; run++) {
-      let start = process.hrtime.bigint()
+      let stop = startClock()
       const fromIndex = await reader.readEvents({ fromCheckpoint: await reader.latestCheckpoint() })
-      times.reader.push(Number(process.hrtime.bigint() - start) / 1e6)
-      start = process.hrtime.bigint()
+      times.reader.push(stop().wallMs)
+      stop = startClock()
       const whole = await readWholeFile(eventFile)
-      times.readline.push(Number(process.hrtime.bigint() - start) / 1e6)
+      times.readline.push(stop().wallMs)
       if (JSON.stringify(fromIndex) !== JSON.stringify(whole)) throw new Error('the two readers disagree')
       counts = fromIndex.length
     }
@@ -69,9 +65,7 @@ async function main() {
     console.log(`  SessionReader from the latest checkpoint  ${ours.toFixed(2)}`)
     console.log(`  readline + JSON.parse of the whole file   ${theirs.toFixed(0)}`)
     console.log(`  ratio                                     ${(theirs / ours).toFixed(0)}x`)
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true })
-  }
+  })
 }
 
 main()

@@ -1,15 +1,21 @@
 #!/usr/bin/env node
 // The benchmark: this addon, the original module's algorithm and a careful pure-JS writer,
-// side by side in one run, each scenario in fresh processes, medians of RUNS runs. Writes the
-// results table into README.md (between the bench markers) and the chart bench/results.svg.
-// `npm run bench` (RUNS=5 by default; `node bench/run.js --runs 3 --only single,batch`).
+// side by side in one run, each scenario in fresh processes, medians of RUNS runs: the calls
+// of bench/scenarios.js, the server-shaped save rounds of bench/server.js, the first call on
+// big sessions of bench/open.js and the memory per open session of bench/memory.js. Writes the
+// results tables into README.md (between the bench markers) and the chart bench/results.svg.
+// `npm run bench` (RUNS=5 by default; `node bench/run.js --runs 3 --only single,batch`;
+// BENCH_QUICK=1 for small sizes, writing no results).
 'use strict'
 
-const { execFileSync } = require('node:child_process')
 const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
+const { LABELS, QUICK, medians, runNode, withTempDir } = require('./lib')
 const { SCENARIOS } = require('./scenarios')
+const { measureServer, describeServer, serverTable } = require('./server')
+const { measureOpen, describeOpen, openTable } = require('./open')
+const { measureMemory, describeMemory, memoryTable } = require('./memory')
 const { renderChart } = require('./chart')
 
 const args = process.argv.slice(2)
@@ -17,41 +23,29 @@ const option = (name, fallback) => {
   const at = args.indexOf(`--${name}`)
   return at >= 0 ? args[at + 1] : fallback
 }
-const RUNS = Number(option('runs', process.env.RUNS || 5))
-const ONLY = option('only', Object.keys(SCENARIOS).join(',')).split(',')
+const RUNS = Number(option('runs', process.env.RUNS || (QUICK ? 1 : 5)))
+const PARTS = [...Object.keys(SCENARIOS), 'server', 'open', 'memory']
+const ONLY = option('only', PARTS.join(',')).split(',')
 const DEFAULT_WRITERS = ['addon', 'original', 'careful']
-const LABELS = { addon: 'this addon', original: 'original module', careful: 'careful pure JS', roundtrip: 'libuv round trip only' }
 const root = path.resolve(__dirname, '..')
 
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
+const runOnce = (writer, scenario) => withTempDir('iw-bench-', (dir) => runNode(path.join(__dirname, 'scenario.js'), [writer, scenario, dir]))
 
-function runOnce(writer, scenario) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'iw-bench-'))
-  try {
-    const out = execFileSync(process.execPath, ['--expose-gc', path.join(__dirname, 'scenario.js'), writer, scenario, dir], { encoding: 'utf8' })
-    return JSON.parse(out.trim().split('\n').pop())
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true })
-  }
-}
-
-function main() {
+async function main() {
+  const unknown = ONLY.filter((name) => !PARTS.includes(name))
+  if (unknown.length > 0) throw new Error(`no part ${unknown.join(', ')} of the bench: ${PARTS.join(', ')}`)
+  if (QUICK) console.log('BENCH_QUICK=1: small sizes, to see that each part works; nothing is written\n')
   const results = {}
-  for (const name of ONLY) {
+  for (const name of ONLY.filter((part) => SCENARIOS[part])) {
     const scenario = SCENARIOS[name]
     const writers = scenario.writers || DEFAULT_WRITERS
     results[name] = {}
     for (const writer of writers) results[name][writer] = []
     for (let run = 0; run < RUNS; run++) {
       // Interleaved, so that a noisy moment of the machine falls on every writer alike.
-      for (const writer of writers) results[name][writer].push(runOnce(writer, name))
+      for (const writer of writers) results[name][writer].push(await runOnce(writer, name))
     }
-    const summary = Object.fromEntries(
-      writers.map((writer) => {
-        const runs = results[name][writer]
-        return [writer, Object.fromEntries(['wallPerEventUs', 'wallPerCallUs', 'mainPerCallUs', 'peakRssMb'].map((key) => [key, median(runs.map((r) => r[key]))]))]
-      }),
-    )
+    const summary = Object.fromEntries(writers.map((writer) => [writer, medians(results[name][writer])]))
     results[name] = summary
     console.log(`${scenario.title}`)
     for (const writer of writers) {
@@ -59,16 +53,29 @@ function main() {
       console.log(`  ${LABELS[writer].padEnd(16)} wall ${s.wallPerEventUs.toFixed(2).padStart(9)} µs/event  main ${s.mainPerCallUs.toFixed(1).padStart(8)} µs/call  rss ${s.peakRssMb.toFixed(0).padStart(4)} MB`)
     }
   }
-  const table = renderTable(results)
-  fs.writeFileSync(path.join(__dirname, 'results.json'), JSON.stringify({ runs: RUNS, machine: `${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.cpus()[0].model}`, results }, null, 2) + '\n')
-  if (ONLY.length === Object.keys(SCENARIOS).length) {
+  const server = ONLY.includes('server') ? await measureServer(RUNS) : undefined
+  if (server) console.log(describeServer(server))
+  const open = ONLY.includes('open') ? await measureOpen(RUNS) : undefined
+  if (open) console.log(describeOpen(open))
+  // Memory varies little from run to run, and its runs are the longest: MEMORY_RUNS of them.
+  const memory = ONLY.includes('memory') ? await measureMemory() : undefined
+  if (memory) console.log(describeMemory(memory))
+
+  const sections = [Object.keys(results).length > 0 && renderTable(results), server && serverTable(server, RUNS), open && openTable(open, RUNS), memory && memoryTable(memory)]
+  const tables = sections.filter(Boolean).join('\n\n')
+  // A quick run is only a check that every part works: it writes none of the results.
+  if (!QUICK) {
+    const machine = `${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.cpus()[0].model}`
+    fs.writeFileSync(path.join(__dirname, 'results.json'), JSON.stringify({ runs: RUNS, machine, results, server, open, memory }, null, 2) + '\n')
+  }
+  if (!QUICK && PARTS.every((part) => ONLY.includes(part))) {
     const readme = path.join(root, 'README.md')
     const text = fs.readFileSync(readme, 'utf8')
-    const updated = text.replace(/<!-- bench:start -->[\s\S]*<!-- bench:end -->/, `<!-- bench:start -->\n${table}\n<!-- bench:end -->`)
+    const updated = text.replace(/<!-- bench:start -->[\s\S]*<!-- bench:end -->/, `<!-- bench:start -->\n${tables}\n<!-- bench:end -->`)
     fs.writeFileSync(readme, updated)
-    fs.writeFileSync(path.join(__dirname, 'results.svg'), renderChart(results))
+    fs.writeFileSync(path.join(__dirname, 'results.svg'), renderChart(results, server))
   }
-  console.log(`\n${table}`)
+  console.log(`\n${tables}`)
 }
 
 function renderTable(results) {
@@ -88,4 +95,7 @@ function renderTable(results) {
   return rows.join('\n')
 }
 
-main()
+main().catch((err) => {
+  console.error(err)
+  process.exit(1)
+})

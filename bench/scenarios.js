@@ -1,5 +1,6 @@
 'use strict'
-// The benchmark's scenarios and the server-like events they write (~10% checkpoints).
+// The benchmark's scenarios of calls on writers, each run by bench/scenario.js; their events are
+// lib.js's serverEvent (~110 bytes, every tenth a checkpoint).
 
 /** name -> { title, sessions, eventsPerCall, rounds, seedCheckpoints, writers (default: addon, original, careful) } */
 const SCENARIOS = {
@@ -12,21 +13,4 @@ const SCENARIOS = {
   million: { title: '1,000,000 events (100,000 checkpoints), 1,000 per call', sessions: 1, eventsPerCall: 1000, rounds: 1000, writers: ['addon'] },
 }
 
-/** The server's kinds of event, about 110 bytes each; every tenth a checkpoint. */
-function serverEvent(seq) {
-  const timestamp = new Date(1700000000000 + seq * 1000).toISOString()
-  switch (seq % 10) {
-    case 9:
-      return { type: 'checkpoint', seq, reason: 'auto', stateId: `state-${seq}` }
-    case 3:
-      return { type: 'llm_req', seq, prompt: `Summarize note ${seq}`, receiptKey: `r-${seq}` }
-    case 4:
-      return { type: 'llm_resp', seq, response: `Note ${seq}: done.`, receiptKey: `r-${seq}`, tokens: 12 }
-    case 6:
-      return { type: 'output', seq, value: `"result ${seq}"`, timestamp }
-    default:
-      return { type: 'input', seq, code: `(define x${seq} (+ ${seq} 1))`, timestamp }
-  }
-}
-
-module.exports = { SCENARIOS, serverEvent }
+module.exports = { SCENARIOS }

@@ -48,6 +48,11 @@ class CarefulJsWriter {
     await fsp.rename(temporary, this.indexFile)
   }
 
+  /** The index as last written (the object itself, as the original module returns it). */
+  getCachedIndex() {
+    return this.index
+  }
+
   async close() {
     if (this.handle) await this.handle.close()
   }
