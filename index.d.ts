@@ -1,8 +1,10 @@
 /**
- * One event of a session log. The server's events are listed; any other object with a
- * string `type` is stored as well, every field of it kept.
+ * The server's own events (its `SessionEvent` in `server/types.ts`), one member per `type`: a
+ * closed union, so that `if (ev.type === 'input')` gives `ev.code: string` and a `switch` over
+ * `ev.type` can be exhaustive. Reading a log yields these only where the caller says so (see
+ * `SessionReader.events`): the package stores and reads any event, and checks no field but `type`.
  */
-export type SessionEvent =
+export type KnownSessionEvent =
   | { type: 'session'; version: number; id: string; created: string }
   | { type: 'input'; seq: number; code: string; timestamp: string }
   | { type: 'output'; seq: number; value: string; timestamp: string }
@@ -10,7 +12,26 @@ export type SessionEvent =
   | { type: 'llm_req'; seq: number; prompt: string; receiptKey: string }
   | { type: 'llm_resp'; seq: number; response: string; receiptKey: string }
   | { type: 'error'; seq: number; message: string; timestamp: string }
-  | { type: string; [field: string]: unknown }
+
+/**
+ * An event of any kind, as a log may hold it: older logs carry `step`, `effect`, `resume` and
+ * `result` events and fields such as `ts`, `d`, `tokens`, `durationMs`. TypeScript has no type
+ * for "a string other than the known kinds", so this also matches a known kind with any fields:
+ * a union holding it does not narrow on `type` (after `ev.type === 'input'`, `ev.code` is still
+ * `unknown`). Narrow a `KnownSessionEvent` instead.
+ */
+export interface UnknownSessionEvent {
+  type: string
+  [field: string]: unknown
+}
+
+/**
+ * One event of a session log: a known event or any other object with a string `type`, every
+ * field of it kept. What `appendEvents` accepts (the server's `SessionEvent[]` included, with no
+ * cast) and what reading yields unless the caller names the events its log holds. It does not
+ * narrow on `type` (see `UnknownSessionEvent`).
+ */
+export type SessionEvent = KnownSessionEvent | UnknownSessionEvent
 
 /** A checkpoint as the index lists it; `byteOffset` is where its line starts in the log. */
 export interface CheckpointEntry {
@@ -26,6 +47,10 @@ export interface SessionIndex {
   eventCount: number
   checkpoints: CheckpointEntry[]
   states: Record<string, unknown>
+  /**
+   * `Receipt`s by `receiptKey` as `recordReceipt` writes them; typed `unknown` because entries
+   * another tool wrote are kept as they are.
+   */
   receipts: Record<string, unknown>
 }
 
@@ -86,7 +111,7 @@ export declare class IncrementalWriter {
    */
   recordState(stateId: string, value: unknown): Promise<void>
   /** Records `receipts[receiptKey] = receipt` in the index, in order with the other calls. */
-  recordReceipt(receiptKey: string, receipt: Receipt | unknown): Promise<void>
+  recordReceipt(receiptKey: string, receipt: Receipt): Promise<void>
   /** The log's length in bytes after the last stored call. */
   getByteOffset(): number
   /** A copy of the index as last written, or `null` before the first non-empty call. */
@@ -99,9 +124,9 @@ export declare class IncrementalWriter {
   /** `close` for exit paths: stores every queued call, then closes, before returning. */
   closeSync(): void
   /** Reads this session's events: see `SessionReader.events`. */
-  events(options?: ReadOptions): AsyncIterableIterator<SessionEvent>
+  events<E extends { type: string } = SessionEvent>(options?: ReadOptions): AsyncIterableIterator<E>
   /** Reads this session's events into an array: see `SessionReader.readEvents`. */
-  readEvents(options?: ReadOptions): Promise<SessionEvent[]>
+  readEvents<E extends { type: string } = SessionEvent>(options?: ReadOptions): Promise<E[]>
   /** The index's last checkpoint, or `null`. */
   latestCheckpoint(): Promise<CheckpointEntry | null>
   /** The index's last checkpoint whose `seq` is at most `seq`, or `null`. */
@@ -110,10 +135,13 @@ export declare class IncrementalWriter {
 
 /** An LLM call's recorded request and response, as the server keeps them in `receipts`. */
 export interface Receipt {
+  /** The `receiptKey` its `llm_req` and `llm_resp` events name. */
   key: string
   request: unknown
   response: unknown
-  timestamp: string
+  /** When the call was made, in epoch milliseconds (`Date.now()`). */
+  timestamp: number
+  /** How long the call took, in milliseconds. */
   durationMs: number
   tokens?: number
 }
@@ -146,10 +174,17 @@ export declare class SessionReader {
   latestCheckpoint(): Promise<CheckpointEntry | null>
   /** The index's last checkpoint whose `seq` is at most `seq`, or `null`. */
   findCheckpointBefore(seq: number): Promise<CheckpointEntry | null>
-  /** The events from the starting point on, whole lines only, as an async iterator. */
-  events(options?: ReadOptions): AsyncIterableIterator<SessionEvent>
-  /** `events(options)` collected into an array. */
-  readEvents(options?: ReadOptions): Promise<SessionEvent[]>
+  /**
+   * The events from the starting point on, whole lines only, as an async iterator: each an object
+   * with a string `type` (lines that are not events are passed over), its other fields as the
+   * log holds them, unchecked. `E` says what the caller knows its log holds, as
+   * `JSON.parse(line) as E` would: `events<KnownSessionEvent>()` for a log only the server wrote,
+   * so that `ev.type` narrows; the default, `SessionEvent`, claims no more than a string `type`
+   * and does not narrow.
+   */
+  events<E extends { type: string } = SessionEvent>(options?: ReadOptions): AsyncIterableIterator<E>
+  /** `events(options)` collected into an array; `E` as for `events`. */
+  readEvents<E extends { type: string } = SessionEvent>(options?: ReadOptions): Promise<E[]>
 }
 
 /**
