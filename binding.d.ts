@@ -16,8 +16,11 @@ export declare class NativeWriter {
    * `"none"` (the default), `"data"` or `"full"`.
    */
   constructor(eventFile: string, indexFile: string, durability?: string | undefined | null)
-  /** Queues a batch of events (JSON lines, each ending in a newline); returns its ticket. */
-  enqueueEvents(batch: string): number
+  /**
+   * Queues a batch of events (JSON lines, each ending in a newline) with the caller's time
+   * (`new Date().toISOString()`, for a new log's header); returns its ticket.
+   */
+  enqueueEvents(batch: string, created: string): number
   /**
    * Queues `states[stateId] = value` (the id and the value as JSON, so that lone surrogates
    * arrive as they are); returns its ticket.

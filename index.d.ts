@@ -117,11 +117,13 @@ export declare class IncrementalWriter {
   /** A copy of the index as last written, or `null` before the first non-empty call. */
   getCachedIndex(): SessionIndex | null
   /**
-   * Waits for every earlier call, then closes the log and releases its lock. Later calls reject
-   * with `ERR_WRITER_CLOSED`.
+   * Waits for every earlier call; then, when no other writer in this process has the same session
+   * (log and index) open, closes the log, releases its lock and removes the files made beside
+   * them. Later calls on this writer reject with `ERR_WRITER_CLOSED`; the session's other writers
+   * go on.
    */
   close(): Promise<void>
-  /** `close` for exit paths: stores every queued call, then closes, before returning. */
+  /** `close` for exit paths: stores every queued call, then closes as `close` does, before returning. */
   closeSync(): void
   /** Reads this session's events: see `SessionReader.events`. */
   events<E extends { type: string } = SessionEvent>(options?: ReadOptions): AsyncIterableIterator<E>

@@ -7,12 +7,12 @@
 // (errors.js), arguments are checked as Node checks them (arguments.js), and sessions are read
 // with their index's offsets (session-reader.js).
 
-const { NativeWriter, verifySession, repairSession } = require('./binding.js')
+const { verifySession, repairSession } = require('./binding.js')
 const { requireString, requirePath, requireTwoFiles, readOptions, defaultIndexFile } = require('./lib/arguments')
 const { typeError, closedError, toCallerError, callNative, callNativeTask, describe, messageOf } = require('./lib/errors')
 const { serializeEvents } = require('./lib/serialize')
 const { SessionReader } = require('./lib/session-reader')
-const { TicketQueue } = require('./lib/ticket-queue')
+const { acquire, release, releaseSync } = require('./lib/sessions')
 
 const DURABILITY_MODES = ['none', 'data', 'full']
 
@@ -25,6 +25,8 @@ const DURABILITY_MODES = ['none', 'data', 'full']
  * A drop-in for the original `IncrementalWriter`.
  */
 class IncrementalWriter {
+  /** The session this writer shares with every other writer of its log (lib/sessions.js). */
+  #session
   #native
   /** Calls waiting to be stored, in call order (see lib/ticket-queue.js). */
   #queue
@@ -44,8 +46,7 @@ class IncrementalWriter {
     if (!DURABILITY_MODES.includes(durability)) {
       throw typeError('ERR_INVALID_ARG_VALUE', `options.durability must be one of ${DURABILITY_MODES.join(', ')}. Received ${describe(durability)}`)
     }
-    this.#native = callNative(() => new NativeWriter(eventFile, indexFile, durability))
-    this.#queue = new TicketQueue(this.#native)
+    ;({ key: this.#session, native: this.#native, queue: this.#queue } = acquire(this, eventFile, indexFile, durability))
     this.#reader = new SessionReader(eventFile, indexFile)
   }
 
@@ -63,7 +64,9 @@ class IncrementalWriter {
       return Promise.reject(err)
     }
     if (batch === '') return Promise.resolve()
-    return this.#queue.queue(() => this.#native.enqueueEvents(batch))
+    // A new log's header takes the caller's clock, as the original's does (a mocked Date included).
+    const created = new Date().toISOString()
+    return this.#queue.queue(() => this.#native.enqueueEvents(batch, created))
   }
 
   /**
@@ -74,7 +77,8 @@ class IncrementalWriter {
     if (this.#closing) throw closedError()
     const batch = serializeEvents(events)
     if (batch === '') return
-    this.#queue.queueSync(() => this.#native.enqueueEvents(batch))
+    const created = new Date().toISOString()
+    this.#queue.queueSync(() => this.#native.enqueueEvents(batch, created))
   }
 
   /** Stores every queued call now, on this thread; their promises then settle. */
@@ -127,21 +131,22 @@ class IncrementalWriter {
   }
 
   /**
-   * Waits for every call made before it, then closes the log and releases its lock. Calls
-   * after it reject with `ERR_WRITER_CLOSED`. Calling it again returns the same promise.
+   * Waits for every call made before it; then, if no other writer in this process has the same
+   * session open, closes the log, releases its lock and removes the files made beside the log
+   * and the index. Calls after it reject with `ERR_WRITER_CLOSED`; the session's other writers
+   * go on working. Calling it again returns the same promise.
    */
   close() {
     if (!this.#closing) {
-      this.#closing = this.#queue.idle().then(() => callNative(() => this.#native.close()))
+      this.#closing = release(this.#session, this)
     }
     return this.#closing
   }
 
-  /** `close` for exit paths: stores every queued call, then closes, before returning. */
+  /** `close` for exit paths: stores every queued call, then closes as `close` does, before returning. */
   closeSync() {
     if (this.#closing) return
-    this.flushSync()
-    callNative(() => this.#native.close())
+    releaseSync(this.#session, this)
     this.#closing = Promise.resolve()
   }
 

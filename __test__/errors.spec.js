@@ -399,8 +399,10 @@ describe('failures of the native side', () => {
     const fails = { native: Object.assign(new Error('the writer is broken'), { code: 'GenericFailure' }) }
     const { IncrementalWriter: FakeIncrementalWriter } = overFakeBinding({ NativeWriter: fakeWriter(fails) })
     const internal = { code: 'ERR_INTERNAL', message: 'the writer is broken' }
-    expectError(thrownBy(() => new FakeIncrementalWriter(session.eventFile, session.indexFile).getCachedIndex()), Error, internal)
-    expectError(await failureOf(() => new FakeIncrementalWriter(session.eventFile, session.indexFile).close()), Error, internal)
-    expectError(thrownBy(() => new FakeIncrementalWriter(session.eventFile, session.indexFile).closeSync()), Error, internal)
+    // Three sessions, so that each close is the last of its session's writers and closes it.
+    const writer = (name) => new FakeIncrementalWriter(path.join(session.dir, `${name}.jsonl`), path.join(session.dir, `${name}.index.json`))
+    expectError(thrownBy(() => writer('a').getCachedIndex()), Error, internal)
+    expectError(await failureOf(() => writer('b').close()), Error, internal)
+    expectError(thrownBy(() => writer('c').closeSync()), Error, internal)
   })
 })

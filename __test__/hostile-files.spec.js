@@ -165,10 +165,9 @@ it('follows a log that is a symlink to a regular file: the events land in the ta
   await writer.appendEvents(events.slice(2))
   await writer.close()
   expect(fs.lstatSync(session.eventFile).isSymbolicLink()).toBe(true)
-  const lines = logLines(target).map((line) => JSON.parse(line))
-  expect(lines[0]).toMatchObject({ type: 'session' })
-  expect(lines.slice(1)).toEqual(events)
-  expect((await auditSession(session.eventFile, session.indexFile)).problems).toEqual([])
+  // The target existed (empty), so, as with the original module, the log gets no header.
+  expect(logLines(target).map((line) => JSON.parse(line))).toEqual(events)
+  expect((await auditSession(session.eventFile, session.indexFile, { header: false })).problems).toEqual([])
 })
 
 describe('the log and the index at one path', () => {

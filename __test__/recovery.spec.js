@@ -24,18 +24,24 @@ function checkpointLineAt(byteOffset) {
 }
 
 describe('one writer per log', () => {
-  it('refuses a second writer in this process until the first closes', async () => {
+  it('shares one session between writers of the same log in this process, through any path to it', async () => {
     const first = new IncrementalWriter(session.eventFile, session.indexFile)
-    const second = new IncrementalWriter(session.eventFile, session.indexFile)
-    await first.appendEvents([{ type: 'input', seq: 0 }])
-    const before = fs.readFileSync(session.eventFile)
-    const refused = second.appendEvents([{ type: 'input', seq: 1 }])
-    await expect(refused).rejects.toThrow(Error)
-    await expect(refused).rejects.toMatchObject({ code: 'ERR_SESSION_LOCKED', path: session.eventFile })
-    expect(fs.readFileSync(session.eventFile)).toEqual(before)
-    await first.close()
-    await second.appendEvents([{ type: 'input', seq: 1 }])
-    expect(logLines(session.eventFile)).toHaveLength(3)
+    fs.symlinkSync(session.dir, `${session.dir}-link`)
+    try {
+      const second = new IncrementalWriter(path.join(`${session.dir}-link`, '.', path.basename(session.eventFile)), session.indexFile)
+      const calls = [0, 1, 2, 3].map((seq) => [first, second][seq % 2].appendEvents([{ type: 'input', seq }]))
+      await Promise.all(calls)
+      expect(logLines(session.eventFile).slice(1).map((line) => JSON.parse(line).seq)).toEqual([0, 1, 2, 3])
+      await first.close()
+      await expect(first.appendEvents([{ type: 'input', seq: 4 }])).rejects.toMatchObject({ code: 'ERR_WRITER_CLOSED' })
+      await second.appendEvents([{ type: 'checkpoint', seq: 4, reason: 'r', stateId: 's' }])
+      expect(second.getByteOffset()).toBe(fs.statSync(session.eventFile).size)
+      expect(JSON.parse(fs.readFileSync(session.indexFile, 'utf8'))).toMatchObject({ eventCount: 5, checkpoints: [{ seq: 4 }] })
+      await second.close()
+      expect(fs.readdirSync(session.dir).sort()).toEqual([path.basename(session.indexFile), path.basename(session.eventFile)].sort())
+    } finally {
+      fs.rmSync(`${session.dir}-link`)
+    }
   })
 
   it('refuses a writer while another process holds the log, and not after that process is gone', async () => {

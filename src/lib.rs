@@ -41,10 +41,11 @@ impl NativeWriter {
         })
     }
 
-    /// Queues a batch of events (JSON lines, each ending in a newline); returns its ticket.
+    /// Queues a batch of events (JSON lines, each ending in a newline) with the caller's time
+    /// (`new Date().toISOString()`, for a new log's header); returns its ticket.
     #[napi]
-    pub fn enqueue_events(&self, batch: String) -> napi::Result<i64> {
-        guarded(|| self.shared.enqueue(Change::Events(batch)))
+    pub fn enqueue_events(&self, batch: String, created: String) -> napi::Result<i64> {
+        guarded(|| self.shared.enqueue(Change::Events { lines: batch, created }))
     }
 
     /// Queues `states[stateId] = value` (the id and the value as JSON, so that lone surrogates

@@ -7,7 +7,6 @@ use std::fs::{self, File, OpenOptions, TryLockError};
 use std::io::{self, BufReader, Read, Seek, Write};
 use std::os::unix::fs::{FileExt, MetadataExt};
 use std::path::{Path, PathBuf};
-use std::time::SystemTime;
 
 use super::batch_record::RecordedBatch;
 use super::durability::Durability;
@@ -75,9 +74,11 @@ impl EventLog {
         session_id(&self.path)
     }
 
-    /// The session header line, newline included, written first in an empty log.
-    pub fn header_line(&self) -> String {
-        let created = humantime::format_rfc3339_millis(SystemTime::now());
+    /// The session header line, newline included, written first in a new log; `created` is the
+    /// caller's `new Date().toISOString()`, so a clock the caller mocks is the one written.
+    pub fn header_line(&self, created: &str) -> String {
+        let created = JsString::new(created);
+        let created = created.escaped();
         let id = JsString::new(&self.session_id());
         format!("{{\"type\":\"session\",\"version\":1,\"id\":\"{}\",\"created\":\"{created}\"}}\n", id.escaped())
     }
@@ -348,12 +349,11 @@ mod tests {
 
     #[test]
     fn header_is_the_original_json_with_an_iso_time() {
-        let header = EventLog::new("/tmp/a\"b.jsonl", Durability::None).header_line();
-        let (head, created) = header.split_at(header.find("\"created\":\"").unwrap());
-        assert_eq!(head, r#"{"type":"session","version":1,"id":"a\"b","#);
-        let time = created.trim_start_matches("\"created\":\"").trim_end_matches("\"}\n");
-        assert_eq!(time.len(), "2026-11-26T12:41:07.123Z".len(), "{time}");
-        assert!(time.ends_with('Z') && time.as_bytes()[10] == b'T', "{time}");
+        let header = EventLog::new("/tmp/a\"b.jsonl", Durability::None).header_line("2026-11-26T12:41:07.123Z");
+        assert_eq!(
+            header,
+            "{\"type\":\"session\",\"version\":1,\"id\":\"a\\\"b\",\"created\":\"2026-11-26T12:41:07.123Z\"}\n"
+        );
     }
 
     #[test]

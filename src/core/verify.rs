@@ -165,12 +165,14 @@ mod tests {
     use crate::core::durability::Durability;
     use crate::core::writer::Writer;
 
+    const CREATED: &str = "2026-11-29T08:00:00.000Z";
+
     #[test]
     fn agrees_after_writing_and_names_each_problem_after_damage() {
         let dir = tempfile::tempdir().unwrap();
         let (log, index) = (dir.path().join("s.jsonl"), dir.path().join("s.index.json"));
         let mut writer = Writer::open(&log, &index, Durability::None);
-        writer.append_batch("{\"type\":\"input\",\"seq\":0}\n{\"type\":\"checkpoint\",\"seq\":1}\n").unwrap();
+        writer.append_batch("{\"type\":\"input\",\"seq\":0}\n{\"type\":\"checkpoint\",\"seq\":1}\n", CREATED).unwrap();
         let while_held = verify(&log, &index).unwrap();
         assert_eq!(while_held.problems, Vec::<String>::new(), "the writer's lock does not stop verify");
         writer.close();

@@ -28,8 +28,9 @@ const TORN_TAIL_WAIT: Duration = Duration::from_millis(50);
 /// One change to a session, as callers queue them.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Change {
-    /// A batch of events: JSON lines, each ending in `\n`.
-    Events(String),
+    /// A batch of events: JSON lines, each ending in `\n`, and the caller's time when the call
+    /// was made (`new Date().toISOString()`), for the header of a log this batch creates.
+    Events { lines: String, created: String },
     /// `states[id] = value`: the id (a string) and the value as JSON text, so that every
     /// JavaScript string, lone surrogates included, arrives as it is.
     State { id_json: String, value_json: String },
@@ -86,20 +87,22 @@ impl Writer {
         self.index.as_ref()
     }
 
-    /// Stores a batch: `batch` is JSON lines, each ending in `\n`, one event each.
+    /// Stores a batch: `batch` is JSON lines, each ending in `\n`, one event each. A log that
+    /// does not exist is created with a header line whose `created` is `created`; an existing
+    /// one, even empty, gets no header, as the original module writes one only for a new file.
     ///
     /// After `Ok`, every line is in the log, together and after everything before it, and the
     /// index file holds the batch's checkpoints and count, along with the lines others appended
     /// before it. After `Err`, neither file holds any of the batch. A crash in between leaves
     /// the batch whole or takes it out on the next opening.
-    pub fn append_batch(&mut self, batch: &str) -> Result<(), SessionError> {
+    pub fn append_batch(&mut self, batch: &str, created: &str) -> Result<(), SessionError> {
         let events = parse_batch(batch)?;
         if events.is_empty() {
             return Ok(());
         }
         fail_points::at("write");
         let log_len = self.sync_with_disk()?;
-        let header = if log_len == 0 { self.log.header_line() } else { String::new() };
+        let header = if self.log_created && log_len == 0 { self.log.header_line(created) } else { String::new() };
         let on_a_new_line = self.wait_for_whole_lines(log_len)?;
         match self.store(&events, &header, on_a_new_line)? {
             Stored::Whole => Ok(()),
@@ -117,7 +120,7 @@ impl Writer {
     /// Applies one change; each is stored whole or not at all.
     pub fn apply(&mut self, change: &Change) -> Result<(), SessionError> {
         match change {
-            Change::Events(batch) => self.append_batch(batch),
+            Change::Events { lines, created } => self.append_batch(lines, created),
             Change::State { id_json, value_json } => self.record("states", id_json, value_json),
             Change::Receipt { key_json, value_json } => self.record("receipts", key_json, value_json),
         }
@@ -329,6 +332,8 @@ mod tests {
     use super::*;
     use std::fs;
 
+    const CREATED: &str = "2026-11-29T08:00:00.000Z";
+
     struct Session {
         _dir: tempfile::TempDir,
         log: PathBuf,
@@ -350,7 +355,7 @@ mod tests {
     fn first_batch_writes_header_events_and_index() {
         let s = session();
         let mut writer = Writer::open(&s.log, &s.index, Durability::None);
-        writer.append_batch("{\"type\":\"input\",\"seq\":0}\n{\"type\":\"checkpoint\",\"seq\":1}\n").unwrap();
+        writer.append_batch("{\"type\":\"input\",\"seq\":0}\n{\"type\":\"checkpoint\",\"seq\":1}\n", CREATED).unwrap();
         let log = read(&s.log);
         let lines: Vec<&str> = log.lines().collect();
         assert!(lines[0].starts_with(r#"{"type":"session","version":1,"id":"s1","created":""#));
@@ -366,14 +371,15 @@ mod tests {
     fn states_and_receipts_are_recorded_with_the_index_and_survive_reopening() {
         let s = session();
         let mut writer = Writer::open(&s.log, &s.index, Durability::None);
-        writer.apply(&Change::Events("{\"type\":\"checkpoint\",\"seq\":0,\"stateId\":\"a\"}\n".to_owned())).unwrap();
+        let lines = "{\"type\":\"checkpoint\",\"seq\":0,\"stateId\":\"a\"}\n".to_owned();
+        writer.apply(&Change::Events { lines, created: CREATED.to_owned() }).unwrap();
         writer.apply(&Change::State { id_json: "\"a\"".to_owned(), value_json: "{\"env\":[1,2]}".to_owned() }).unwrap();
         writer
             .apply(&Change::Receipt { key_json: "\"r1\"".to_owned(), value_json: "{\"tokens\":3}".to_owned() })
             .unwrap();
         writer.close();
         let mut reopened = Writer::open(&s.log, &s.index, Durability::None);
-        reopened.append_batch("{\"type\":\"input\",\"seq\":1}\n").unwrap();
+        reopened.append_batch("{\"type\":\"input\",\"seq\":1}\n", CREATED).unwrap();
         let index = read(&s.index);
         assert!(index.contains("\"states\": {\n    \"a\": {\n      \"env\": [\n        1,"), "{index}");
         assert!(index.contains("\"receipts\": {\n    \"r1\": {\n      \"tokens\": 3"), "{index}");
@@ -396,7 +402,7 @@ mod tests {
     #[test]
     fn empty_batch_creates_nothing() {
         let s = session();
-        Writer::open(&s.log, &s.index, Durability::None).append_batch("").unwrap();
+        Writer::open(&s.log, &s.index, Durability::None).append_batch("", CREATED).unwrap();
         assert!(!s.log.exists() && !s.index.exists());
     }
 
@@ -411,7 +417,7 @@ mod tests {
         .unwrap();
         let mut writer = Writer::open(&s.log, &s.index, Durability::None);
         assert_eq!(writer.byte_offset(), 19);
-        writer.append_batch("{\"type\":\"checkpoint\",\"seq\":1}\n").unwrap();
+        writer.append_batch("{\"type\":\"checkpoint\",\"seq\":1}\n", CREATED).unwrap();
         assert_eq!(read(&s.log), "{\"type\":\"session\"}\n{\"type\":\"checkpoint\",\"seq\":1}\n");
         let index = read(&s.index);
         assert!(
@@ -424,10 +430,10 @@ mod tests {
     fn offsets_stay_exact_when_the_log_grows_behind_the_writer() {
         let s = session();
         let mut writer = Writer::open(&s.log, &s.index, Durability::None);
-        writer.append_batch("{\"type\":\"input\",\"seq\":0}\n").unwrap();
+        writer.append_batch("{\"type\":\"input\",\"seq\":0}\n", CREATED).unwrap();
         let mut file = fs::OpenOptions::new().append(true).open(&s.log).unwrap();
         std::io::Write::write_all(&mut file, b"{\"type\":\"input\",\"seq\":1}\n").unwrap();
-        writer.append_batch("{\"type\":\"checkpoint\",\"seq\":2}\n").unwrap();
+        writer.append_batch("{\"type\":\"checkpoint\",\"seq\":2}\n", CREATED).unwrap();
         let log = read(&s.log);
         let checkpoint_offset = log.find(r#"{"type":"checkpoint""#).unwrap();
         assert!(read(&s.index).contains(&format!("\"byteOffset\": {checkpoint_offset}")));
@@ -438,9 +444,9 @@ mod tests {
     fn a_removed_log_is_started_again_with_a_header() {
         let s = session();
         let mut writer = Writer::open(&s.log, &s.index, Durability::None);
-        writer.append_batch("{\"type\":\"input\",\"seq\":0}\n").unwrap();
+        writer.append_batch("{\"type\":\"input\",\"seq\":0}\n", CREATED).unwrap();
         fs::remove_file(&s.log).unwrap();
-        writer.append_batch("{\"type\":\"input\",\"seq\":1}\n").unwrap();
+        writer.append_batch("{\"type\":\"input\",\"seq\":1}\n", CREATED).unwrap();
         let log = read(&s.log);
         assert!(log.starts_with(r#"{"type":"session""#) && log.ends_with("{\"type\":\"input\",\"seq\":1}\n"), "{log}");
     }
@@ -449,10 +455,10 @@ mod tests {
     fn an_invalid_event_stores_nothing_of_its_batch() {
         let s = session();
         let mut writer = Writer::open(&s.log, &s.index, Durability::None);
-        let err = writer.append_batch("{\"type\":\"input\"}\n{\"seq\":1}\n").unwrap_err();
+        let err = writer.append_batch("{\"type\":\"input\"}\n{\"seq\":1}\n", CREATED).unwrap_err();
         assert!(matches!(err, SessionError::InvalidEvent { index: 1, .. }), "{err}");
         assert!(!s.log.exists() && !s.index.exists());
-        writer.append_batch("{\"type\":\"input\"}\n").unwrap();
+        writer.append_batch("{\"type\":\"input\"}\n", CREATED).unwrap();
         assert_eq!(read(&s.log).lines().count(), 2);
     }
 
@@ -462,7 +468,7 @@ mod tests {
         fs::write(&s.log, "{\"type\":\"checkpoint\",\"seq\":4}\n").unwrap();
         fs::write(&s.index, "{\"sessionId\": \"s1\", \"eventC").unwrap();
         let mut writer = Writer::open(&s.log, &s.index, Durability::None);
-        writer.append_batch("{\"type\":\"x\",\"seq\":5}\n").unwrap();
+        writer.append_batch("{\"type\":\"x\",\"seq\":5}\n", CREATED).unwrap();
         let index = read(&s.index);
         assert!(index.contains("\"eventCount\": 6") && index.contains("\"byteOffset\": 0"), "{index}");
         let kept: Vec<_> = fs::read_dir(s._dir.path()).unwrap().map(|entry| entry.unwrap().file_name()).collect();
@@ -476,7 +482,7 @@ mod tests {
         let s = session();
         fs::write(&s.index, r#"{"checkpoints":{},"states":{"a":1}}"#).unwrap();
         let mut writer = Writer::open(&s.log, &s.index, Durability::Full);
-        writer.append_batch("{\"type\":\"checkpoint\"}\n").unwrap();
+        writer.append_batch("{\"type\":\"checkpoint\"}\n", CREATED).unwrap();
         let index = read(&s.index);
         assert!(index.contains("\"a\": 1") && index.contains("\"byteOffset\": "), "{index}");
     }
@@ -486,12 +492,12 @@ mod tests {
         let s = session();
         let mut first = Writer::open(&s.log, &s.index, Durability::None);
         let mut second = Writer::open(&s.log, &s.index, Durability::None);
-        first.append_batch("{\"type\":\"x\",\"seq\":0}\n").unwrap();
+        first.append_batch("{\"type\":\"x\",\"seq\":0}\n", CREATED).unwrap();
         let log = read(&s.log);
-        assert!(matches!(second.append_batch("{\"type\":\"y\"}\n"), Err(SessionError::Locked { .. })));
+        assert!(matches!(second.append_batch("{\"type\":\"y\"}\n", CREATED), Err(SessionError::Locked { .. })));
         assert_eq!(read(&s.log), log);
         first.close();
-        second.append_batch("{\"type\":\"y\",\"seq\":1}\n").unwrap();
+        second.append_batch("{\"type\":\"y\",\"seq\":1}\n", CREATED).unwrap();
         assert!(read(&s.index).contains("\"eventCount\": 2"));
     }
 
@@ -499,7 +505,7 @@ mod tests {
     fn repair_cuts_a_torn_tail_and_catches_the_index_up() {
         let s = session();
         let mut writer = Writer::open(&s.log, &s.index, Durability::None);
-        writer.append_batch("{\"type\":\"x\",\"seq\":0}\n").unwrap();
+        writer.append_batch("{\"type\":\"x\",\"seq\":0}\n", CREATED).unwrap();
         writer.close();
         let mut file = fs::OpenOptions::new().append(true).open(&s.log).unwrap();
         std::io::Write::write_all(&mut file, b"{\"type\":\"checkpoint\",\"seq\":1}\n{\"type\":\"x\",\"se").unwrap();
@@ -526,19 +532,19 @@ mod tests {
     fn a_failed_index_write_takes_the_batch_back_out_of_the_log() {
         let s = session();
         let mut writer = Writer::open(&s.log, &s.index, Durability::None);
-        writer.append_batch("{\"type\":\"input\",\"seq\":0}\n").unwrap();
+        writer.append_batch("{\"type\":\"input\",\"seq\":0}\n", CREATED).unwrap();
         let log_before = read(&s.log);
         let index_before = read(&s.index);
         // A directory in the spare's place makes the index write fail.
         let spare = s.index.with_file_name("s1.index.json.spare");
         fs::remove_file(&spare).ok();
         fs::create_dir(&spare).unwrap();
-        let err = writer.append_batch("{\"type\":\"checkpoint\",\"seq\":1}\n").unwrap_err();
+        let err = writer.append_batch("{\"type\":\"checkpoint\",\"seq\":1}\n", CREATED).unwrap_err();
         assert!(matches!(err, SessionError::Io { syscall: "open", .. }), "{err}");
         assert_eq!(read(&s.log), log_before);
         assert_eq!(read(&s.index), index_before);
         fs::remove_dir(&spare).unwrap();
-        writer.append_batch("{\"type\":\"input\",\"seq\":1}\n").unwrap();
+        writer.append_batch("{\"type\":\"input\",\"seq\":1}\n", CREATED).unwrap();
         assert!(read(&s.index).contains("\"eventCount\": 2"));
         assert_ne!(read(&s.index), index_before);
         assert!(!read(&s.index).contains("byteOffset"), "the failed checkpoint was undone");
@@ -548,7 +554,7 @@ mod tests {
     fn a_missing_directory_is_an_enoent_on_open() {
         let s = session();
         let mut writer = Writer::open(s.log.with_file_name("no/such/dir.jsonl"), &s.index, Durability::None);
-        match writer.append_batch("{\"type\":\"x\"}\n").unwrap_err() {
+        match writer.append_batch("{\"type\":\"x\"}\n", CREATED).unwrap_err() {
             SessionError::Io { syscall, source, .. } => {
                 assert_eq!(syscall, "open");
                 assert_eq!(source.kind(), std::io::ErrorKind::NotFound);
@@ -561,11 +567,11 @@ mod tests {
     fn a_line_another_appender_left_unfinished_is_kept_and_the_batch_starts_a_line_of_its_own() {
         let s = session();
         let mut writer = Writer::open(&s.log, &s.index, Durability::None);
-        writer.append_batch("{\"type\":\"input\",\"seq\":0}\n").unwrap();
+        writer.append_batch("{\"type\":\"input\",\"seq\":0}\n", CREATED).unwrap();
         let before = read(&s.log);
         let mut file = fs::OpenOptions::new().append(true).open(&s.log).unwrap();
         std::io::Write::write_all(&mut file, b"{\"type\":\"input\",\"se").unwrap();
-        writer.append_batch("{\"type\":\"checkpoint\",\"seq\":1}\n").unwrap();
+        writer.append_batch("{\"type\":\"checkpoint\",\"seq\":1}\n", CREATED).unwrap();
         let log = read(&s.log);
         assert_eq!(log, format!("{before}{{\"type\":\"input\",\"se\n{{\"type\":\"checkpoint\",\"seq\":1}}\n"));
         let checkpoint_offset = log.rfind("{\"type\":\"checkpoint\"").unwrap();
@@ -579,7 +585,7 @@ mod tests {
     fn a_batch_a_crash_cut_short_is_taken_back_on_the_next_opening() {
         let s = session();
         let mut writer = Writer::open(&s.log, &s.index, Durability::None);
-        writer.append_batch("{\"type\":\"input\",\"seq\":0}\n").unwrap();
+        writer.append_batch("{\"type\":\"input\",\"seq\":0}\n", CREATED).unwrap();
         let before = read(&s.log);
         // What a killed writer leaves: the batch recorded, and only its start in the log.
         let batch: String = (1..200)
@@ -591,7 +597,7 @@ mod tests {
         std::io::Write::write_all(&mut file, &batch.as_bytes()[..cut]).unwrap();
         drop(writer);
         let mut reopened = Writer::open(&s.log, &s.index, Durability::None);
-        reopened.append_batch("{\"type\":\"input\",\"seq\":1}\n").unwrap();
+        reopened.append_batch("{\"type\":\"input\",\"seq\":1}\n", CREATED).unwrap();
         assert_eq!(read(&s.log), format!("{before}{{\"type\":\"input\",\"seq\":1}}\n"));
         assert!(read(&s.index).contains("\"eventCount\": 2"));
     }
@@ -607,7 +613,9 @@ mod tests {
         let other = "{\"type\":\"checkpoint\",\"seq\":500}\n";
         fs::write(&s.log, format!("{head}{}{other}", &batch[..cut])).unwrap();
         BatchRecord::new(&s.log, Durability::None).write(head.len() as u64, batch.as_bytes()).unwrap();
-        Writer::open(&s.log, &s.index, Durability::None).append_batch("{\"type\":\"input\",\"seq\":501}\n").unwrap();
+        Writer::open(&s.log, &s.index, Durability::None)
+            .append_batch("{\"type\":\"input\",\"seq\":501}\n", CREATED)
+            .unwrap();
         let log = read(&s.log);
         assert_eq!(log, format!("{head}{}{other}{{\"type\":\"input\",\"seq\":501}}\n", " ".repeat(cut)));
         let index = read(&s.index);
@@ -621,10 +629,10 @@ mod tests {
     fn a_close_of_a_refused_writer_leaves_the_holders_files() {
         let s = session();
         let mut first = Writer::open(&s.log, &s.index, Durability::None);
-        first.append_batch("{\"type\":\"x\",\"seq\":0}\n").unwrap();
-        first.append_batch("{\"type\":\"x\",\"seq\":1}\n").unwrap();
+        first.append_batch("{\"type\":\"x\",\"seq\":0}\n", CREATED).unwrap();
+        first.append_batch("{\"type\":\"x\",\"seq\":1}\n", CREATED).unwrap();
         let mut second = Writer::open(&s.log, &s.index, Durability::None);
-        assert!(second.append_batch("{\"type\":\"y\"}\n").is_err());
+        assert!(second.append_batch("{\"type\":\"y\"}\n", CREATED).is_err());
         second.close();
         let names = |dir: &std::path::Path| -> Vec<String> {
             let mut names: Vec<String> = fs::read_dir(dir)
@@ -651,6 +659,7 @@ mod fuzz {
     use proptest::prelude::*;
     use std::fs;
 
+    const CREATED: &str = "2026-11-29T08:00:00.000Z";
     const LAST: &[u8] = b"{\"type\":\"checkpoint\",\"seq\":99}\n";
 
     /// Pieces a damaged log or index is made of: event lines, garbage, stray newlines, cut-off lines.
@@ -682,7 +691,7 @@ mod fuzz {
                 fs::write(&index_path, index.concat()).unwrap();
             }
             let mut writer = Writer::open(&log, &index_path, Durability::None);
-            writer.append_batch(std::str::from_utf8(LAST).unwrap()).unwrap();
+            writer.append_batch(std::str::from_utf8(LAST).unwrap(), CREATED).unwrap();
             let after = fs::read(&log).unwrap();
             prop_assert!(after.starts_with(&original), "nothing is cut");
             prop_assert!(after.ends_with(LAST), "the batch is the log's last line");

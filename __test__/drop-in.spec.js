@@ -1,0 +1,117 @@
+'use strict'
+// Drop-in at the edges: the server's habits that the original module allows must work the same
+// here, byte for byte where the original is the reference.
+
+const fs = require('node:fs')
+const path = require('node:path')
+const { IncrementalWriter } = require('incremental-writer')
+const { OriginalIncrementalWriter } = require('./oracle/original-writer')
+const { tempSession } = require('./helpers')
+
+let sessions
+beforeEach(() => {
+  sessions = { ours: tempSession('s'), original: tempSession('s') }
+})
+afterEach(() => {
+  jest.useRealTimers()
+  for (const session of Object.values(sessions)) session.remove()
+})
+
+/** The same calls on this writer and on the original; both sessions' files, as text. */
+async function bothWrite(calls, prepare = () => {}) {
+  const files = {}
+  for (const [name, Writer] of [['ours', IncrementalWriter], ['original', OriginalIncrementalWriter]]) {
+    const { eventFile, indexFile } = sessions[name]
+    prepare(eventFile)
+    const writer = new Writer(eventFile, indexFile)
+    for (const events of calls) await writer.appendEvents(events, {})
+    if (writer.close) await writer.close()
+    files[name] = { log: fs.readFileSync(eventFile, 'utf8'), index: fs.readFileSync(indexFile, 'utf8') }
+  }
+  return files
+}
+
+const CALLS = [[{ type: 'input', seq: 0, code: '(+ 1 2)' }], [{ type: 'checkpoint', seq: 1, reason: 'auto', stateId: 'a' }]]
+
+it("writes the header with the caller's clock, Jest's fake timers included", async () => {
+  jest.useFakeTimers({ now: new Date('2020-01-02T03:04:05.678Z'), doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] })
+  const files = await bothWrite(CALLS)
+  expect(JSON.parse(files.ours.log.split('\n')[0]).created).toBe('2020-01-02T03:04:05.678Z')
+  expect(files.ours).toEqual(files.original)
+})
+
+it('gives an existing empty log no header, as the original does, so offsets are the same', async () => {
+  const files = await bothWrite(CALLS, (eventFile) => fs.writeFileSync(eventFile, ''))
+  expect(files.ours.log.startsWith('{"type":"input"')).toBe(true)
+  expect(files.ours).toEqual(files.original)
+})
+
+it('leaves only the log and the index beside each other after close', async () => {
+  const { dir } = sessions.ours
+  await bothWrite(CALLS)
+  expect(fs.readdirSync(dir).sort()).toEqual(['s.index.json', 's.jsonl'])
+  expect(path.basename(sessions.ours.eventFile)).toBe('s.jsonl')
+})
+
+describe('one session per log per process', () => {
+  /** The server's persistence manager: one writer per session name, never closed. */
+  function persistenceManager(dir) {
+    const writers = new Map()
+    const writer = (name) => writers.get(name) ?? writers.set(name, new IncrementalWriter(path.join(dir, `${name}.jsonl`), path.join(dir, `${name}.index.json`))).get(name)
+    return { save: (name, events) => writer(name).appendEvents(events, {}) }
+  }
+
+  it('lets a manager started again in the same process save at once, its old writers never closed', async () => {
+    const { dir } = sessions.ours
+    let seq = 0
+    const events = (n) => Array.from({ length: n }, () => (seq % 3 === 2 ? { type: 'checkpoint', seq: seq++, reason: 'auto', stateId: `s${seq}` } : { type: 'input', seq: seq++ }))
+    for (let restart = 0; restart < 3; restart++) {
+      const manager = persistenceManager(dir)
+      await Promise.all(['a', 'b'].map((name) => manager.save(name, events(4))))
+      // The server's shutdown path appends behind the writers, which are simply dropped.
+      fs.appendFileSync(path.join(dir, 'a.jsonl'), JSON.stringify({ type: 'input', seq: seq++ }) + '\n')
+    }
+    const manager = persistenceManager(dir)
+    await manager.save('a', events(1))
+    const log = fs.readFileSync(path.join(dir, 'a.jsonl'))
+    const lines = log.toString('utf8').trimEnd().split('\n').map((line) => JSON.parse(line))
+    const index = JSON.parse(fs.readFileSync(path.join(dir, 'a.index.json'), 'utf8'))
+    expect(index.eventCount).toBe(Math.max(...lines.map((line) => line.seq ?? -1)) + 1)
+    expect(index.checkpoints.map((entry) => entry.seq)).toEqual(lines.filter((line) => line.type === 'checkpoint').map((line) => line.seq))
+    for (const { byteOffset, seq: at } of index.checkpoints) {
+      expect(JSON.parse(log.subarray(byteOffset, log.indexOf(10, byteOffset)).toString('utf8'))).toMatchObject({ type: 'checkpoint', seq: at })
+    }
+  })
+
+  it('lets a writer made per save and dropped save again at once', async () => {
+    const { eventFile, indexFile } = sessions.ours
+    for (let seq = 0; seq < 5; seq++) await new IncrementalWriter(eventFile, indexFile).appendEvents([{ type: 'input', seq }])
+    expect(JSON.parse(fs.readFileSync(indexFile, 'utf8')).eventCount).toBe(5)
+  })
+
+  it('lets the session go, lock and files, once its last writer is collected or the process ends', () => {
+    const { eventFile, indexFile, dir } = sessions.ours
+    const script = `
+      const { IncrementalWriter } = require(${JSON.stringify(path.resolve(__dirname, '..'))})
+      const fs = require('fs')
+      const [log, index, dir] = process.argv.slice(1)
+      ;(async () => {
+        await new IncrementalWriter(log, index).appendEvents([{ type: 'checkpoint', seq: 0, reason: 'r', stateId: 's' }])
+        const whileOpen = fs.readdirSync(dir).length
+        for (let i = 0; i < 20 && fs.readdirSync(dir).length > 2; i++) {
+          global.gc()
+          await new Promise((resolve) => setTimeout(resolve, 10))
+        }
+        const afterGc = fs.readdirSync(dir).sort()
+        // A writer still open when the process ends is closed on the way out.
+        await new IncrementalWriter(log, index).appendEvents([{ type: 'checkpoint', seq: 1, reason: 'r', stateId: 't' }])
+        console.log(JSON.stringify({ whileOpen, afterGc }))
+      })()`
+    const child = require('node:child_process').spawnSync(process.execPath, ['--expose-gc', '-e', script, eventFile, indexFile, dir], { encoding: 'utf8' })
+    expect(child.stderr).toBe('')
+    const { whileOpen, afterGc } = JSON.parse(child.stdout)
+    expect(whileOpen).toBeGreaterThan(2)
+    expect(afterGc).toEqual(['s.index.json', 's.jsonl'])
+    expect(fs.readdirSync(dir).sort()).toEqual(['s.index.json', 's.jsonl'])
+  })
+})

@@ -1,0 +1,82 @@
+'use strict'
+// One session per log per process. Writers in this process on the same log and index (through
+// any path or link to them) share one native session: one queue, so their calls land in call
+// order; one lock against other processes; one index. The session stays open while any of its
+// writers is; the last `close()`, or the garbage collection of the last writer, or the end of
+// the process closes it, which releases the lock and removes the files made beside the log and
+// the index. So a writer made per save, or a server restarted in the same process without
+// closing its old writers, works as with the original module, which holds nothing.
+
+const { NativeWriter } = require('../binding.js')
+const { realPath } = require('./arguments')
+const { callNative } = require('./errors')
+const { TicketQueue } = require('./ticket-queue')
+
+/** Open sessions by their key; each `{ native, queue, writers }`. */
+const sessions = new Map()
+process.on('exit', closeAll)
+/** Lets a session go when a writer that was never closed is collected. */
+const collected = new FinalizationRegistry((key) => release(key))
+
+/**
+ * The session of `eventFile` and `indexFile` for `writer`, opened if needed; `writer` counts as
+ * one of its users until `release` (or until it is collected). A session is opened once per
+ * durability mode: a writer asking for another mode than an open session's gets a session of
+ * its own, which the first one's lock then refuses.
+ */
+function acquire(writer, eventFile, indexFile, durability) {
+  const key = [realPath(eventFile), realPath(indexFile), durability].join('\0')
+  let session = sessions.get(key)
+  if (!session) {
+    const native = callNative(() => new NativeWriter(eventFile, indexFile, durability))
+    session = { native, queue: new TicketQueue(native), writers: 0 }
+    sessions.set(key, session)
+  }
+  session.writers++
+  collected.register(writer, key, writer)
+  return { key, native: session.native, queue: session.queue }
+}
+
+/**
+ * `writer` no longer uses the session `key`; when it was the last, the session is closed once
+ * every call made before is stored. Resolves then.
+ */
+function release(key, writer) {
+  if (writer) collected.unregister(writer)
+  const session = sessions.get(key)
+  if (!session) return Promise.resolve()
+  session.writers--
+  return session.queue.idle().then(() => {
+    // A writer that came in meanwhile keeps the session open.
+    if (session.writers === 0 && sessions.get(key) === session) {
+      sessions.delete(key)
+      callNative(() => session.native.close())
+    }
+  })
+}
+
+/** `release` for exit paths: stores what is queued and closes the session now, if it was the last. */
+function releaseSync(key, writer) {
+  collected.unregister(writer)
+  const session = sessions.get(key)
+  if (!session) return
+  session.queue.flushSync()
+  if (--session.writers === 0) {
+    sessions.delete(key)
+    callNative(() => session.native.close())
+  }
+}
+
+/** At the end of the process, every session still open is closed (its queued calls were not stored). */
+function closeAll() {
+  for (const session of sessions.values()) {
+    try {
+      session.native.close()
+    } catch {
+      // Nothing can be reported at exit; the next writer recovers the session.
+    }
+  }
+  sessions.clear()
+}
+
+module.exports = { acquire, release, releaseSync }
