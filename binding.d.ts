@@ -34,8 +34,14 @@ export declare class NativeWriter {
   drainSync(): NativeDrain
   /** The log's length in bytes after the last stored batch. */
   byteOffset(): number
-  /** The index as pretty-printed JSON, or `null` before the first non-empty batch. */
-  indexJson(): string | null
+  /**
+   * The index as of the last completed change, as pretty-printed JSON (`null` before the
+   * first non-empty batch), with its version. Waits for a change being stored only the first
+   * time it is asked for.
+   */
+  indexSnapshot(): NativeIndexSnapshot
+  /** The version `indexSnapshot` would give now (-1 before it was first asked for); never waits. */
+  indexVersion(): number
   /** Closes the log and releases its lock; waits for a change being stored to finish. */
   close(): void
 }
@@ -70,6 +76,12 @@ export interface NativeFailure {
   errno?: number
   syscall?: string
   path?: string
+}
+
+/** The index's JSON (`null` before the first batch) and the version of the index it shows. */
+export interface NativeIndexSnapshot {
+  version: number
+  json?: string
 }
 
 /** A change that failed, by its ticket. */

@@ -9,10 +9,10 @@
 
 const { verifySession, repairSession } = require('./binding.js')
 const { requireString, requirePath, requireTwoFiles, readOptions, defaultIndexFile } = require('./lib/arguments')
-const { typeError, closedError, toCallerError, callNative, callNativeTask, describe, messageOf } = require('./lib/errors')
+const { typeError, closedError, toCallerError, callNativeTask, describe, messageOf } = require('./lib/errors')
 const { serializeEvents } = require('./lib/serialize')
 const { SessionReader } = require('./lib/session-reader')
-const { acquire, release, releaseSync } = require('./lib/sessions')
+const { acquire, release, releaseSync, cachedIndex } = require('./lib/sessions')
 
 const DURABILITY_MODES = ['none', 'data', 'full']
 
@@ -46,7 +46,9 @@ class IncrementalWriter {
     if (!DURABILITY_MODES.includes(durability)) {
       throw typeError('ERR_INVALID_ARG_VALUE', `options.durability must be one of ${DURABILITY_MODES.join(', ')}. Received ${describe(durability)}`)
     }
-    ;({ key: this.#session, native: this.#native, queue: this.#queue } = acquire(this, eventFile, indexFile, durability))
+    this.#session = acquire(this, eventFile, indexFile, durability)
+    this.#native = this.#session.native
+    this.#queue = this.#session.queue
     this.#reader = new SessionReader(eventFile, indexFile)
   }
 
@@ -104,10 +106,14 @@ class IncrementalWriter {
     return this.#native.byteOffset()
   }
 
-  /** A copy of the index as last written, or `null` before the first non-empty call. */
+  /**
+   * The index as of the last completed call, or `null` before the first non-empty call: the same
+   * object until the next call changes the index, shared by the session's writers, and never a
+   * wait for calls in flight (but the first time it is asked for). Changing it changes no file:
+   * use `recordState` and `recordReceipt`.
+   */
   getCachedIndex() {
-    const json = callNative(() => this.#native.indexJson())
-    return json === null ? null : JSON.parse(json)
+    return cachedIndex(this.#session)
   }
 
   /** See `SessionReader.events`. */
@@ -138,7 +144,7 @@ class IncrementalWriter {
    */
   close() {
     if (!this.#closing) {
-      this.#closing = release(this.#session, this)
+      this.#closing = release(this.#session.key, this)
     }
     return this.#closing
   }
@@ -146,7 +152,7 @@ class IncrementalWriter {
   /** `close` for exit paths: stores every queued call, then closes as `close` does, before returning. */
   closeSync() {
     if (this.#closing) return
-    releaseSync(this.#session, this)
+    releaseSync(this.#session.key, this)
     this.#closing = Promise.resolve()
   }
 

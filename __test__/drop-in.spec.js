@@ -115,3 +115,38 @@ describe('one session per log per process', () => {
     expect(fs.readdirSync(dir).sort()).toEqual(['s.index.json', 's.jsonl'])
   })
 })
+
+describe('getCachedIndex()', () => {
+  it('is the same object until the index changes, and a new one after', async () => {
+    const { eventFile, indexFile } = sessions.ours
+    const writer = new IncrementalWriter(eventFile, indexFile)
+    expect(writer.getCachedIndex()).toBeNull()
+    await writer.appendEvents([{ type: 'checkpoint', seq: 0, reason: 'r', stateId: 'a' }])
+    const first = writer.getCachedIndex()
+    expect(writer.getCachedIndex()).toBe(first)
+    expect(new IncrementalWriter(eventFile, indexFile).getCachedIndex()).toBe(first)
+    // Changing it changes no file; recordState does.
+    first.states.a = 'changed here only'
+    await writer.appendEvents([{ type: 'input', seq: 1 }])
+    const second = writer.getCachedIndex()
+    expect(second).not.toBe(first)
+    expect(second).toEqual(JSON.parse(fs.readFileSync(indexFile, 'utf8')))
+    expect(second.states).toEqual({})
+    await writer.close()
+  })
+
+  it('gives the index as of the last completed call without waiting for calls in flight', async () => {
+    const { eventFile, indexFile } = sessions.ours
+    const writer = new IncrementalWriter(eventFile, indexFile, { durability: 'full' })
+    await writer.appendEvents([{ type: 'input', seq: 0 }])
+    expect(writer.getCachedIndex().eventCount).toBe(1)
+    const calls = Array.from({ length: 100 }, (_, i) => writer.appendEvents([{ type: 'input', seq: i + 1 }]))
+    await new Promise((resolve) => setImmediate(resolve))
+    // A drain is storing the 100 calls now; the index shown is the last completed one's.
+    const during = writer.getCachedIndex().eventCount
+    await Promise.all(calls)
+    expect(during).toBeLessThan(101)
+    expect(writer.getCachedIndex().eventCount).toBe(101)
+    await writer.close()
+  })
+})

@@ -360,9 +360,13 @@ describe('failures of the native side', () => {
     drainSync() {
       return { doneThrough: this.next - 1, failures: [] }
     }
-    indexJson() {
+    indexVersion() {
       if (fails.native) throw fails.native
-      return null
+      return 0
+    }
+    indexSnapshot() {
+      if (fails.native) throw fails.native
+      return { version: 0, json: null }
     }
     close() {
       if (fails.native) throw fails.native

@@ -12,11 +12,15 @@ const { realPath } = require('./arguments')
 const { callNative } = require('./errors')
 const { TicketQueue } = require('./ticket-queue')
 
-/** Open sessions by their key; each `{ native, queue, writers }`. */
+/** Open sessions by their key; each `{ key, native, queue, writers, index }`. */
 const sessions = new Map()
 process.on('exit', closeAll)
 /** Lets a session go when a writer that was never closed is collected. */
-const collected = new FinalizationRegistry((key) => release(key))
+const collected = new FinalizationRegistry((key) =>
+  release(key).catch(() => {
+    // No one is left to tell; the next writer of the session recovers it.
+  }),
+)
 
 /**
  * The session of `eventFile` and `indexFile` for `writer`, opened if needed; `writer` counts as
@@ -29,12 +33,25 @@ function acquire(writer, eventFile, indexFile, durability) {
   let session = sessions.get(key)
   if (!session) {
     const native = callNative(() => new NativeWriter(eventFile, indexFile, durability))
-    session = { native, queue: new TicketQueue(native), writers: 0 }
+    session = { key, native, queue: new TicketQueue(native), writers: 0, index: null }
     sessions.set(key, session)
   }
   session.writers++
   collected.register(writer, key, writer)
-  return { key, native: session.native, queue: session.queue }
+  return session
+}
+
+/**
+ * The session's index as of its last completed change, parsed once per change: the same object
+ * until the index changes. Never waits for a change being stored, but the first time.
+ */
+function cachedIndex(session) {
+  const version = callNative(() => session.native.indexVersion())
+  if (session.index === null || session.index.version !== version) {
+    const { version: shown, json } = callNative(() => session.native.indexSnapshot())
+    session.index = { version: shown, value: json == null ? null : JSON.parse(json) }
+  }
+  return session.index.value
 }
 
 /**
@@ -79,4 +96,4 @@ function closeAll() {
   sessions.clear()
 }
 
-module.exports = { acquire, release, releaseSync }
+module.exports = { acquire, release, releaseSync, cachedIndex }

@@ -16,7 +16,7 @@ use napi_derive::napi;
 use binding::failure::guarded;
 use binding::off_thread::OffThread;
 use binding::session_tasks::{NativeChunk, NativeRepair, NativeVerification};
-use binding::shared_writer::{NativeDrain, SharedWriter};
+use binding::shared_writer::{NativeDrain, NativeIndexSnapshot, SharedWriter};
 use core::Change;
 
 /// One session's log and index, with the queue of changes waiting to be stored.
@@ -80,10 +80,18 @@ impl NativeWriter {
         self.shared.byte_offset() as f64
     }
 
-    /// The index as pretty-printed JSON, or `null` before the first non-empty batch.
+    /// The index as of the last completed change, as pretty-printed JSON (`null` before the
+    /// first non-empty batch), with its version. Waits for a change being stored only the first
+    /// time it is asked for.
     #[napi]
-    pub fn index_json(&self) -> napi::Result<Option<String>> {
-        Ok(self.shared.with_writer(|writer| writer.index().map(|index| index.to_json()))?)
+    pub fn index_snapshot(&self) -> napi::Result<NativeIndexSnapshot> {
+        guarded(|| self.shared.index_snapshot())?.map_err(napi::Error::from)
+    }
+
+    /// The version `indexSnapshot` would give now (-1 before it was first asked for); never waits.
+    #[napi]
+    pub fn index_version(&self) -> napi::Result<f64> {
+        guarded(|| self.shared.index_version())
     }
 
     /// Closes the log and releases its lock; waits for a change being stored to finish.

@@ -17,6 +17,17 @@ pub struct SharedWriter {
     queue: Mutex<Queue>,
     byte_offset: AtomicU64,
     broken: AtomicBool,
+    /// The index as of the last completed change, as JSON, kept up to date by every drain once
+    /// JS has asked for it (`index_snapshot`), so that asking never waits for a drain.
+    snapshot: Mutex<Option<NativeIndexSnapshot>>,
+}
+
+/// The index's JSON (`null` before the first batch) and the version of the index it shows.
+#[napi(object)]
+#[derive(Clone)]
+pub struct NativeIndexSnapshot {
+    pub version: f64,
+    pub json: Option<String>,
 }
 
 #[derive(Default)]
@@ -49,6 +60,7 @@ impl SharedWriter {
             queue: Mutex::new(Queue::default()),
             byte_offset,
             broken: AtomicBool::new(false),
+            snapshot: Mutex::new(None),
         }
     }
 
@@ -74,6 +86,7 @@ impl SharedWriter {
         loop {
             let changes: Vec<_> = self.queue().changes.drain(..).collect();
             if changes.is_empty() {
+                self.refresh_snapshot(&writer, false);
                 return drained;
             }
             for (ticket, change) in changes {
@@ -88,6 +101,42 @@ impl SharedWriter {
                 drained.done_through = ticket;
             }
         }
+    }
+
+    /// The index as of the last completed change. Waits for the writer only the first time it is
+    /// asked for; from then on every drain keeps it up to date.
+    pub fn index_snapshot(&self) -> Result<NativeIndexSnapshot, InternalError> {
+        if let Some(snapshot) = self.snapshot().as_ref() {
+            return Ok(snapshot.clone());
+        }
+        let writer = self.lock()?;
+        self.refresh_snapshot(&writer, true);
+        Ok(self.snapshot().clone().unwrap_or(NativeIndexSnapshot { version: 0.0, json: None }))
+    }
+
+    /// The version of the index `index_snapshot` gives now; never waits.
+    pub fn index_version(&self) -> f64 {
+        self.snapshot().as_ref().map_or(-1.0, |snapshot| snapshot.version)
+    }
+
+    /// Renders the writer's index into the snapshot when it changed and JS keeps one (or
+    /// `start`s one).
+    fn refresh_snapshot(&self, writer: &Writer, start: bool) {
+        let mut snapshot = self.snapshot();
+        let version = writer.index_version() as f64;
+        let stale = match snapshot.as_ref() {
+            Some(snapshot) => snapshot.version != version,
+            None => start,
+        };
+        if stale {
+            let json = catch_panic(|| writer.index().map(|index| index.to_json())).ok().flatten();
+            *snapshot = Some(NativeIndexSnapshot { version, json });
+        }
+    }
+
+    fn snapshot(&self) -> MutexGuard<'_, Option<NativeIndexSnapshot>> {
+        // Only ever replaced whole; a panic cannot leave it half-changed.
+        self.snapshot.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// The log's length after the last stored batch; never waits for a batch in progress.

@@ -55,6 +55,8 @@ pub struct Writer {
     /// Whether the log was created for the batch being stored (a failed first batch removes it).
     log_created: bool,
     byte_offset: u64,
+    /// Counts the changes to the index held in memory, each one complete.
+    index_version: u64,
 }
 
 impl Writer {
@@ -74,6 +76,7 @@ impl Writer {
             indexed_to: 0,
             log_created: false,
             byte_offset,
+            index_version: 0,
         }
     }
 
@@ -85,6 +88,12 @@ impl Writer {
     /// The index as this writer holds it; `None` before the first non-empty batch.
     pub fn index(&self) -> Option<&SessionIndex> {
         self.index.as_ref()
+    }
+
+    /// A number that changes whenever the index this writer holds does, after each change is
+    /// complete: equal numbers mean an equal index.
+    pub fn index_version(&self) -> u64 {
+        self.index_version
     }
 
     /// Stores a batch: `batch` is JSON lines, each ending in `\n`, one event each. A log that
@@ -144,6 +153,7 @@ impl Writer {
             return Err(err);
         }
         self.index_unsaved = false;
+        self.index_version += 1;
         Ok(())
     }
 
@@ -226,6 +236,7 @@ impl Writer {
         self.log_created = false;
         self.indexed_to = start + len;
         self.byte_offset = start + len;
+        self.index_version += 1;
         Ok(Stored::Whole)
     }
 
@@ -270,6 +281,7 @@ impl Writer {
         let caught = recovery::catch_up(&self.log.view(), index, self.indexed_to, until)?;
         self.index_unsaved |= caught.lines > 0;
         self.indexed_to = caught.indexed_to;
+        self.index_version += u64::from(caught.lines > 0);
         Ok(())
     }
 
@@ -291,6 +303,7 @@ impl Writer {
         self.index_unsaved |= recovery.index_changed;
         self.indexed_to = recovery.indexed_to;
         self.byte_offset = self.log.len()?;
+        self.index_version += 1;
         Ok(recovery)
     }
 
