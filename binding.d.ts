@@ -115,5 +115,11 @@ export declare function readLogLines(eventFile: string, offset: number, maxLines
 /** Repairs a session's log and index as opening it does, and lists what changed. */
 export declare function repairSession(eventFile: string, indexFile: string): Promise<NativeRepair>
 
+/**
+ * Sets how many file descriptors this process's sessions may keep open between calls
+ * (512 by default); idle sessions used least recently give theirs back beyond it.
+ */
+export declare function setDescriptorBudget(descriptors: number): void
+
 /** Lists what is wrong with a session's log and index, changing nothing. */
 export declare function verifySession(eventFile: string, indexFile: string): Promise<NativeVerification>

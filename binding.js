@@ -838,4 +838,5 @@ module.exports = nativeBinding
 module.exports.NativeWriter = nativeBinding.NativeWriter
 module.exports.readLogLines = nativeBinding.readLogLines
 module.exports.repairSession = nativeBinding.repairSession
+module.exports.setDescriptorBudget = nativeBinding.setDescriptorBudget
 module.exports.verifySession = nativeBinding.verifySession

@@ -196,6 +196,14 @@ export declare class SessionReader {
 export declare function verify(eventFile: string, indexFile?: string): Promise<Verification>
 
 /**
+ * Sets how many file descriptors this process's sessions may keep open between calls (512 by
+ * default, room for the server's own under a limit of 1,024). Beyond it, the idle sessions used
+ * least recently close their files, releasing their lock, and open them again on their next
+ * call. Throws `ERR_INVALID_ARG_VALUE` unless `descriptors` is a non-negative integer.
+ */
+export declare function setDescriptorBudget(descriptors: number): void
+
+/**
  * Applies the recovery opening a session does, and lists what it changed, in words.
  * `indexFile` defaults to `<name>.index.json` beside `<name>.jsonl`.
  */

@@ -7,7 +7,7 @@
 // (errors.js), arguments are checked as Node checks them (arguments.js), and sessions are read
 // with their index's offsets (session-reader.js).
 
-const { verifySession, repairSession } = require('./binding.js')
+const { verifySession, repairSession, setDescriptorBudget: setNativeDescriptorBudget } = require('./binding.js')
 const { requireString, requirePath, requireTwoFiles, readOptions, defaultIndexFile } = require('./lib/arguments')
 const { typeError, closedError, toCallerError, callNativeTask, describe, messageOf } = require('./lib/errors')
 const { serializeEvents } = require('./lib/serialize')
@@ -208,4 +208,16 @@ async function repair(eventFile, indexFile = defaultIndexFile(eventFile)) {
   return { changes }
 }
 
-module.exports = { IncrementalWriter, SessionReader, verify, repair }
+/**
+ * Sets how many file descriptors this process's sessions may keep open between calls (512 by
+ * default, room for the server's own under a limit of 1,024). Beyond it, the idle sessions used
+ * least recently close their files (and release their lock) until their next call.
+ */
+function setDescriptorBudget(descriptors) {
+  if (!Number.isSafeInteger(descriptors) || descriptors < 0 || descriptors > 0xffffffff) {
+    throw typeError('ERR_INVALID_ARG_VALUE', `The "descriptors" argument must be a non-negative integer. Received ${describe(descriptors)}`)
+  }
+  setNativeDescriptorBudget(descriptors)
+}
+
+module.exports = { IncrementalWriter, SessionReader, verify, repair, setDescriptorBudget }

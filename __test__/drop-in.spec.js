@@ -150,3 +150,47 @@ describe('getCachedIndex()', () => {
     await writer.close()
   })
 })
+
+describe('a bounded descriptor budget', () => {
+  const root = path.resolve(__dirname, '..')
+  /** Saves `sessions` sessions `rounds` times each, in turn, in a child; reports what happened. */
+  function saveInTurn({ sessions: count, rounds, fileLimit, budget }) {
+    const script = `
+      const { IncrementalWriter, setDescriptorBudget } = require(${JSON.stringify(root)})
+      const fs = require('fs')
+      const [dir, count, rounds, budget] = process.argv.slice(1).map((arg, i) => (i === 0 ? arg : Number(arg)))
+      if (budget) setDescriptorBudget(budget)
+      const openNow = () => fs.readdirSync('/proc/self/fd').length
+      const before = openNow()
+      const writers = Array.from({ length: count }, (_, i) => new IncrementalWriter(dir + '/s' + i + '.jsonl', dir + '/s' + i + '.index.json'))
+      ;(async () => {
+        let stored = 0, failed = [], most = 0
+        for (let round = 0; round < rounds; round++) {
+          for (const [i, writer] of writers.entries()) {
+            try {
+              await writer.appendEvents([{ type: 'checkpoint', seq: round, reason: 'auto', stateId: 's' + round }])
+              stored++
+            } catch (err) {
+              failed.push(err.code)
+            }
+            most = Math.max(most, openNow() - before)
+          }
+        }
+        console.log(JSON.stringify({ stored, failed: failed.slice(0, 5), most }))
+      })()`
+    const limit = fileLimit ? `ulimit -n ${fileLimit} && ` : ''
+    const child = require('node:child_process').spawnSync('bash', ['-c', `${limit}exec "$0" -e "$1" "$2" "$3" "$4" "$5"`, process.execPath, script, sessions.ours.dir, String(count), String(rounds), String(budget ?? 0)], { encoding: 'utf8' })
+    expect(child.stderr).toBe('')
+    return JSON.parse(child.stdout)
+  }
+
+  it('saves 100 sessions 3 times each under a limit of 64 descriptors, giving idle ones back', () => {
+    expect(saveInTurn({ sessions: 100, rounds: 3, fileLimit: 64 })).toMatchObject({ stored: 300, failed: [] })
+  })
+
+  it('keeps the descriptors of 10,000 sessions saved in turn within the budget', () => {
+    const { stored, failed, most } = saveInTurn({ sessions: 10_000, rounds: 1, budget: 300 })
+    expect({ stored, failed }).toEqual({ stored: 10_000, failed: [] })
+    expect(most).toBeLessThanOrEqual(300 + 4)
+  }, 120_000)
+})

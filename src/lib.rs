@@ -36,9 +36,7 @@ impl NativeWriter {
             Some("full") => core::Durability::Full,
             _ => core::Durability::None,
         };
-        guarded(|| NativeWriter {
-            shared: Arc::new(SharedWriter::new(core::Writer::open(event_file, index_file, durability))),
-        })
+        guarded(|| NativeWriter { shared: SharedWriter::new(core::Writer::open(event_file, index_file, durability)) })
     }
 
     /// Queues a batch of events (JSON lines, each ending in a newline) with the caller's time
@@ -99,6 +97,13 @@ impl NativeWriter {
     pub fn close(&self) -> napi::Result<()> {
         Ok(self.shared.with_writer(core::Writer::close)?)
     }
+}
+
+/// Sets how many file descriptors this process's sessions may keep open between calls
+/// (512 by default); idle sessions used least recently give theirs back beyond it.
+#[napi]
+pub fn set_descriptor_budget(descriptors: u32) {
+    binding::descriptors::set_budget(descriptors as usize);
 }
 
 /// Lists what is wrong with a session's log and index, changing nothing.

@@ -4,10 +4,11 @@
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
 use napi_derive::napi;
 
+use super::descriptors;
 use super::failure::{catch_panic, InternalError, NativeFailure};
 use crate::core::{Change, Writer};
 
@@ -20,6 +21,14 @@ pub struct SharedWriter {
     /// The index as of the last completed change, as JSON, kept up to date by every drain once
     /// JS has asked for it (`index_snapshot`), so that asking never waits for a drain.
     snapshot: Mutex<Option<NativeIndexSnapshot>>,
+    /// This writer, as the descriptor budget knows it.
+    this: Weak<SharedWriter>,
+}
+
+impl Drop for SharedWriter {
+    fn drop(&mut self) {
+        descriptors::forget(self);
+    }
 }
 
 /// The index's JSON (`null` before the first batch) and the version of the index it shows.
@@ -53,14 +62,26 @@ pub struct NativeDrain {
 
 impl SharedWriter {
     /// Wraps `writer` for use from the JS thread and the pool.
-    pub fn new(writer: Writer) -> Self {
-        let byte_offset = AtomicU64::new(writer.byte_offset());
-        SharedWriter {
+    pub fn new(writer: Writer) -> Arc<Self> {
+        Arc::new_cyclic(|this| SharedWriter {
+            byte_offset: AtomicU64::new(writer.byte_offset()),
             writer: Mutex::new(writer),
             queue: Mutex::new(Queue::default()),
-            byte_offset,
             broken: AtomicBool::new(false),
             snapshot: Mutex::new(None),
+            this: this.clone(),
+        })
+    }
+
+    /// Closes the files the writer keeps open between calls, unless it is busy; says whether
+    /// it did. See `descriptors`.
+    pub fn give_back_descriptors(&self) -> bool {
+        match self.writer.try_lock() {
+            Ok(mut writer) => {
+                writer.release_descriptors();
+                true
+            }
+            Err(_) => false,
         }
     }
 
@@ -90,7 +111,12 @@ impl SharedWriter {
                 return drained;
             }
             for (ticket, change) in changes {
-                let failure = match self.guarded(&mut writer, |writer| writer.apply(&change)) {
+                let mut applied = self.guarded(&mut writer, |writer| writer.apply(&change));
+                if matches!(&applied, Ok(Err(err)) if err.is_out_of_descriptors()) {
+                    descriptors::give_back_idle(&self.this);
+                    applied = self.guarded(&mut writer, |writer| writer.apply(&change));
+                }
+                let failure = match applied {
                     Ok(Ok(())) => None,
                     Ok(Err(err)) => Some(NativeFailure::from(&err)),
                     Err(internal) => Some(NativeFailure::from(internal)),
@@ -159,6 +185,7 @@ impl SharedWriter {
         match catch_panic(|| f(writer)) {
             Ok(value) => {
                 self.byte_offset.store(writer.byte_offset(), Ordering::Release);
+                descriptors::used(&self.this, writer.descriptors());
                 Ok(value)
             }
             Err(internal) => {

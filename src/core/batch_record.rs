@@ -72,6 +72,11 @@ impl BatchRecord {
         Ok(parse(&text))
     }
 
+    /// Whether the record's file is open.
+    pub fn is_open(&self) -> bool {
+        self.file.is_some()
+    }
+
     /// Closes the record; with `remove`, deletes it (when the last batch is known to be whole).
     pub fn close(&mut self, remove: bool) {
         self.file = None;

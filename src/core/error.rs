@@ -42,6 +42,11 @@ impl SessionError {
         std::fs::metadata(path).map(drop).map_err(|err| SessionError::io("stat", path, err))
     }
 
+    /// Whether a file could not be opened for want of descriptors (EMFILE, ENFILE).
+    pub fn is_out_of_descriptors(&self) -> bool {
+        matches!(self, SessionError::Io { source, .. } if matches!(source.raw_os_error(), Some(libc::EMFILE | libc::ENFILE)))
+    }
+
     /// A failed file-system call on `path`.
     pub fn io(syscall: &'static str, path: impl Into<PathBuf>, source: io::Error) -> Self {
         SessionError::Io { syscall, path: path.into(), source }

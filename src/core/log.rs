@@ -36,7 +36,7 @@ pub struct EventLog {
 /// How `EventLog::open` found the log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Opened {
-    /// The file this log already had open.
+    /// The file this log already had open (or had open before `close`).
     Same,
     /// A file that existed already, opened now.
     Existing,
@@ -84,7 +84,8 @@ impl EventLog {
     }
 
     /// Makes sure the log is open and locked, creating it if it does not exist. A log removed
-    /// or replaced behind the writer's back is opened anew. Fails with `Locked` when another
+    /// or replaced behind the writer's back is opened anew; the file this log closed (`close`)
+    /// and opens again is `Same`. Fails with `Locked` when another
     /// writer, in this process or another, holds the log, and with `NotAFile` (or `EISDIR`)
     /// when the path names anything but a regular file (it may be a link to one). Also says
     /// the log's length.
@@ -117,7 +118,10 @@ impl EventLog {
             Err(TryLockError::Error(err)) => return Err(self.io("flock", err)),
         }
         let metadata = file.metadata().map_err(|err| self.io("fstat", err))?;
-        self.identity = (metadata.dev(), metadata.ino());
+        let identity = (metadata.dev(), metadata.ino());
+        // The file this log had open before it let its descriptor go is the same log.
+        let opened = if opened == Opened::Existing && identity == self.identity { Opened::Same } else { opened };
+        self.identity = identity;
         self.file = Some(file);
         Ok((opened, metadata.len()))
     }

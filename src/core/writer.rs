@@ -183,6 +183,21 @@ impl Writer {
         Ok(recovery)
     }
 
+    /// How many file descriptors the session keeps open between calls.
+    pub fn descriptors(&self) -> usize {
+        usize::from(self.log.is_open()) + usize::from(self.record.is_open()) + self.index_file.descriptors()
+    }
+
+    /// Closes every file the session keeps open between calls, releasing the log's lock, and
+    /// keeps what it knows: the next call opens the log again (taking the lock again, or failing
+    /// with `Locked` if another process took it meanwhile) and indexes what others appended
+    /// meanwhile, as it does for lines appended behind it.
+    pub fn release_descriptors(&mut self) {
+        self.log.close();
+        self.record.close(false);
+        self.index_file.release_descriptors();
+    }
+
     /// Lets the session go: the log is closed, its lock released, and the files made beside the
     /// log and the index removed. The index stays readable; a later batch opens the log again
     /// and checks it anew.

@@ -139,6 +139,22 @@ impl IndexFile {
         Ok(bytes_written)
     }
 
+    /// How many descriptors this index keeps open between writes (the index and its spare).
+    pub fn descriptors(&self) -> usize {
+        [&self.live, &self.spare]
+            .iter()
+            .filter(|written| written.as_ref().is_some_and(|written| written.file.is_some()))
+            .count()
+    }
+
+    /// Closes the files kept open between writes, remembering what they hold: the next write
+    /// opens the spare again by its path, and patches it if it is still as this writer left it.
+    pub fn release_descriptors(&mut self) {
+        for written in [&mut self.live, &mut self.spare].into_iter().flatten() {
+            written.file = None;
+        }
+    }
+
     /// Lets go of both files; with `remove_spare` (when this writer held the session), removes
     /// the spare, leaving only the index beside the log.
     pub fn close(&mut self, remove_spare: bool) {
