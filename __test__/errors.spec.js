@@ -345,32 +345,38 @@ describe('failures of the native side', () => {
     return api
   }
 
-  /** A native writer that queues changes and fails as `fails` says. */
-  const fakeWriter = (fails) => class {
-    next = 0
-    enqueueEvents() {
-      return this.next++
+  /** A binding whose native writers queue changes and fail as `fails` says. */
+  function fakeBinding(fails) {
+    const writers = []
+    class NativeWriter {
+      next = 0
+      id = writers.push(this) - 1
+      enqueueEvents() {
+        return this.next++
+      }
+      enqueueState() {
+        return this.next++
+      }
+      drainSync() {
+        return { doneThrough: this.next - 1, failures: [] }
+      }
+      indexVersion() {
+        if (fails.native) throw fails.native
+        return 0
+      }
+      indexSnapshot() {
+        if (fails.native) throw fails.native
+        return { version: 0, json: null }
+      }
+      close() {
+        if (fails.native) throw fails.native
+      }
     }
-    enqueueState() {
-      return this.next++
+    const drainWriters = async (ids) => {
+      if (fails.drain) throw fails.drain
+      return ids.map((id) => writers[id].drainSync())
     }
-    drain() {
-      return fails.drain ? Promise.reject(fails.drain) : Promise.resolve({ doneThrough: this.next - 1, failures: [] })
-    }
-    drainSync() {
-      return { doneThrough: this.next - 1, failures: [] }
-    }
-    indexVersion() {
-      if (fails.native) throw fails.native
-      return 0
-    }
-    indexSnapshot() {
-      if (fails.native) throw fails.native
-      return { version: 0, json: null }
-    }
-    close() {
-      if (fails.native) throw fails.native
-    }
+    return { NativeWriter, drainWriters }
   }
 
   const failedWith = (failure) => overFakeBinding({ verifySession: async () => ({ failure }), repairSession: async () => ({ failure }) })
@@ -391,7 +397,7 @@ describe('failures of the native side', () => {
 
   it('a drain that fails rejects every waiting call with ERR_INTERNAL, and later calls are tried again', async () => {
     const fails = { drain: new Error('drain failed') }
-    const { IncrementalWriter: FakeIncrementalWriter } = overFakeBinding({ NativeWriter: fakeWriter(fails) })
+    const { IncrementalWriter: FakeIncrementalWriter } = overFakeBinding(fakeBinding(fails))
     const fake = new FakeIncrementalWriter(session.eventFile, session.indexFile)
     const calls = [fake.appendEvents([{ type: 'input', seq: 0 }]), fake.recordState('s', 1)]
     for (const call of calls) expectError(await failureOf(() => call), Error, { code: 'ERR_INTERNAL', message: 'drain failed' })
@@ -401,7 +407,7 @@ describe('failures of the native side', () => {
 
   it('a binding that throws (a broken writer) makes getCachedIndex, close and closeSync fail with ERR_INTERNAL', async () => {
     const fails = { native: Object.assign(new Error('the writer is broken'), { code: 'GenericFailure' }) }
-    const { IncrementalWriter: FakeIncrementalWriter } = overFakeBinding({ NativeWriter: fakeWriter(fails) })
+    const { IncrementalWriter: FakeIncrementalWriter } = overFakeBinding(fakeBinding(fails))
     const internal = { code: 'ERR_INTERNAL', message: 'the writer is broken' }
     // Three sessions, so that each close is the last of its session's writers and closes it.
     const writer = (name) => new FakeIncrementalWriter(path.join(session.dir, `${name}.jsonl`), path.join(session.dir, `${name}.index.json`))
