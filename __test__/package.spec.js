@@ -62,7 +62,7 @@ const onLinuxX64Glibc = process.platform === 'linux' && process.arch === 'x64' &
     expect(files).toEqual(expect.arrayContaining(['index.js', 'index.mjs', 'index.d.ts', 'index.d.mts', 'binding.js', 'bin/incremental-writer.js', 'LICENSE', 'README.md', 'CHANGELOG.md']))
     expect(files.filter((file) => /\.node$|^src\/|^Cargo|^build\.rs|^scripts\/|^__test__\/|^npm\/|^target\/|^node_modules\//.test(file))).toEqual([])
     const manifest = tarballManifest(main().file)
-    expect(Object.keys(manifest.scripts || {}).filter((name) => /^(pre|post)?install$/.test(name))).toEqual([])
+    expect(Object.keys(manifest.scripts || {}).filter((name) => /^((pre|post)?install|prepare)$/.test(name))).toEqual([])
     expect(manifest.optionalDependencies).toEqual(
       Object.fromEntries(fs.readdirSync(path.join(root, 'npm')).map((platform) => [`incremental-writer-${platform}`, version])),
     )
@@ -104,6 +104,20 @@ const onLinuxX64Glibc = process.platform === 'linux' && process.arch === 'x64' &
     const imported = run(process.execPath, ['--input-type=module', '-e', esm], { cwd: project, env })
     expect(imported.stderr).toBe('')
     expect(imported.stdout.trim()).toBe('IncrementalWriter,SessionReader,repair,verify IncrementalWriter,SessionReader,repair,verify true')
+  })
+
+  it('installs with scripts on without any warning either', () => {
+    const other = fs.mkdtempSync(path.join(os.tmpdir(), 'iw-consumer-'))
+    try {
+      fs.writeFileSync(path.join(other, 'package.json'), JSON.stringify({ name: 'consumer', private: true }))
+      const install = run('npm', ['install', '--no-audit', '--no-fund', main().file, linux().file], { cwd: other, env })
+      expect(install.stderr).toBe('')
+      expect(install.status).toBe(0)
+      const loaded = run(process.execPath, ['-e', "console.log(typeof require('incremental-writer').verify)"], { cwd: other, env })
+      expect(loaded).toMatchObject({ stdout: 'function\n', stderr: '' })
+    } finally {
+      fs.rmSync(other, { recursive: true, force: true })
+    }
   })
 
   it('hides the loader behind its exports map', () => {

@@ -10,7 +10,8 @@
 //
 // The main package is packed from a copy of the files git tracks or would track, so built
 // binaries and everything else .gitignore'd stay out, exactly as in the release workflow's
-// fresh checkout. No npm script runs: nothing is built here.
+// fresh checkout, and its package.json loses the `prepare` script, which only a clone or an
+// install from git needs. No npm script runs: nothing is built here.
 //
 //   node scripts/pack.js [--out <dir>] [--require-all]
 //
@@ -94,7 +95,11 @@ function main() {
     const main = path.join(stage, name)
     copyCheckout(main)
     const optionalDependencies = Object.fromEntries(platforms.map((platform) => [`${name}-${platform}`, version]))
-    const published = { ...manifest, optionalDependencies }
+    // `prepare` builds the addon in a clone or a git install; from the registry it would do
+    // nothing, yet npm 11 lists it among the install scripts it warns about. `prepublishOnly`
+    // stops `npm publish` in a clone, which is not how a release is published.
+    const { prepare, prepublishOnly, ...scripts } = manifest.scripts
+    const published = { ...manifest, scripts, optionalDependencies }
     fs.writeFileSync(path.join(main, 'package.json'), JSON.stringify(published, null, 2) + '\n')
     packed.push({ name, version, file: path.join(out, npmPack(main, out)) })
   } finally {
