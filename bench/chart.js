@@ -1,6 +1,6 @@
 'use strict'
-// The README's chart: wall µs per 1-event call against the checkpoints the index holds, for
-// each writer, on a log scale. Plain SVG, no dependencies.
+// The chart in the README and docs/performance.md: wall µs per 1-event call against the
+// checkpoints the index holds, for each writer, on a log scale. Plain SVG, no dependencies.
 
 const CURVE = [['single', 0], ['cp1k', 1000], ['cp10k', 10000], ['cp100k', 100000]]
 const COLORS = { addon: '#1b7f3b', original: '#c0392b', careful: '#2c6fbb' }

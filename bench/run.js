@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The benchmark: this addon, the original module's algorithm and a careful pure-JS writer,
 // side by side in one run, each scenario in fresh processes, medians of RUNS runs. Writes the
-// results table into README.md (between the bench markers) and the chart bench/results.svg.
+// results table into docs/performance.md (between the bench markers) and the chart bench/results.svg.
 // `npm run bench` (RUNS=5 by default; `node bench/run.js --runs 3 --only single,batch`).
 'use strict'
 
@@ -62,10 +62,11 @@ function main() {
   const table = renderTable(results)
   fs.writeFileSync(path.join(__dirname, 'results.json'), JSON.stringify({ runs: RUNS, machine: `${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.cpus()[0].model}`, results }, null, 2) + '\n')
   if (ONLY.length === Object.keys(SCENARIOS).length) {
-    const readme = path.join(root, 'README.md')
-    const text = fs.readFileSync(readme, 'utf8')
+    const page = path.join(root, 'docs', 'performance.md')
+    const text = fs.readFileSync(page, 'utf8')
     const updated = text.replace(/<!-- bench:start -->[\s\S]*<!-- bench:end -->/, `<!-- bench:start -->\n${table}\n<!-- bench:end -->`)
-    fs.writeFileSync(readme, updated)
+    if (!updated.includes(table)) throw new Error(`no bench markers in ${page}`)
+    fs.writeFileSync(page, updated)
     fs.writeFileSync(path.join(__dirname, 'results.svg'), renderChart(results))
   }
   console.log(`\n${table}`)
