@@ -1,5 +1,5 @@
 'use strict'
-// The public API: the native writer (binding.js) behind the exact interface of the original
+// The public API: the native writer (binding.js, loaded by lib/native.js) behind the exact interface of the original
 // TypeScript module, plus what the server needs beyond it. This file is the facade: each method
 // checks its arguments and hands its change to the writer's queue (lib/ticket-queue.js, where
 // the ordering contract is written). What must happen in the caller's JavaScript lives in lib/:
@@ -7,7 +7,7 @@
 // (errors.js), arguments are checked as Node checks them (arguments.js), and sessions are read
 // with their index's offsets (session-reader.js).
 
-const { verifySession, repairSession, setDescriptorBudget: setNativeDescriptorBudget } = require('./binding.js')
+const { verifySession, repairSession, setDescriptorBudget: setNativeDescriptorBudget } = require('./lib/native')
 const { requireString, requirePath, requireTwoFiles, readOptions, defaultIndexFile } = require('./lib/arguments')
 const { typeError, closedError, toCallerError, callNativeTask, describe, messageOf } = require('./lib/errors')
 const { serializeEvents } = require('./lib/serialize')

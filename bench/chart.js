@@ -1,7 +1,8 @@
 'use strict'
-// The README's chart, plain SVG without dependencies, log scales. Top: wall µs per 1-event
-// call against the checkpoints the index holds, for each writer. Below, when the server-shaped
-// scenario ran: main-thread and wall ms per save round and the event loop's p99 and max delay.
+// The chart in docs/performance.md and the README, plain SVG without dependencies, log scales.
+// Top: wall µs per 1-event call against the checkpoints the index holds, for each writer. Below,
+// when the server-shaped scenario ran: main-thread and wall ms per save round and the event
+// loop's p99 and max delay.
 
 const CURVE = [['single', 0], ['cp1k', 1000], ['cp10k', 10000], ['cp100k', 100000]]
 const COLORS = { addon: '#1b7f3b', original: '#c0392b', careful: '#2c6fbb' }

@@ -3,7 +3,8 @@
 // side by side in one run, each scenario in fresh processes, medians of RUNS runs: the calls
 // of bench/scenarios.js, the server-shaped save rounds of bench/server.js, the first call on
 // big sessions of bench/open.js and the memory per open session of bench/memory.js. Writes the
-// results tables into README.md (between the bench markers) and the chart bench/results.svg.
+// results tables into docs/performance.md (between the bench markers) and the chart
+// bench/results.svg.
 // `npm run bench` (RUNS=5 by default; `node bench/run.js --runs 3 --only single,batch`;
 // BENCH_QUICK=1 for small sizes, writing no results).
 'use strict'
@@ -69,10 +70,11 @@ async function main() {
     fs.writeFileSync(path.join(__dirname, 'results.json'), JSON.stringify({ runs: RUNS, machine, results, server, open, memory }, null, 2) + '\n')
   }
   if (!QUICK && PARTS.every((part) => ONLY.includes(part))) {
-    const readme = path.join(root, 'README.md')
-    const text = fs.readFileSync(readme, 'utf8')
+    const page = path.join(root, 'docs', 'performance.md')
+    const text = fs.readFileSync(page, 'utf8')
     const updated = text.replace(/<!-- bench:start -->[\s\S]*<!-- bench:end -->/, `<!-- bench:start -->\n${tables}\n<!-- bench:end -->`)
-    fs.writeFileSync(readme, updated)
+    if (!updated.includes(tables)) throw new Error(`no bench markers in ${page}`)
+    fs.writeFileSync(page, updated)
     fs.writeFileSync(path.join(__dirname, 'results.svg'), renderChart(results, server))
   }
   console.log(`\n${tables}`)

@@ -1,18 +1,79 @@
 #!/usr/bin/env node
-// Operators' tool: `incremental-writer verify <log> [index]` prints what is wrong with a
-// session's files and exits 1 if anything is; `repair` applies the recovery opening a session
-// does and prints what it changed. The index defaults to <name>.index.json beside <name>.jsonl.
+// Operators' tool for a session's files: `verify` prints what is wrong with them, `repair`
+// rebuilds the index from the log. `incremental-writer --help` explains both and their exit
+// codes.
 'use strict'
 
-const { verify, repair } = require('..')
+const { parseArgs } = require('node:util')
 
-const USAGE = 'usage: incremental-writer verify|repair <session.jsonl> [session.index.json]'
+const HELP = `Usage: incremental-writer <command> <session.jsonl> [session.index.json]
+       incremental-writer --help | --version
 
-async function main([command, eventFile, indexFile]) {
-  if (!['verify', 'repair'].includes(command) || !eventFile) {
-    console.error(USAGE)
-    return 2
+Checks and repairs the two files of a session written by incremental-writer: the event log,
+one JSON event per line (<name>.jsonl), and its index of checkpoints and counts
+(<name>.index.json, the default when no index file is given).
+
+Commands:
+  verify   Reads the whole log and the index and prints the number of events and
+           checkpoints, notes (lines that are not events, a last line still being
+           written) and every problem (each way the index disagrees with the log, a
+           torn last line). Opens both files read-only and takes no lock, so it can
+           check a session that a server is writing. Changes nothing.
+           Exit codes: 0  the log and the index agree
+                       1  problems were found (run repair)
+                       2  the check could not run (bad arguments, a file that
+                          cannot be read)
+
+  repair   Takes the session's lock, rebuilds the index from the whole log (keeping
+           states, receipts and fields it does not know), cuts off a torn last line
+           into <name>.jsonl.torn-<ms>, and prints each change. verify agrees
+           right after it.
+           Exit codes: 0  repaired, or nothing to repair
+                       2  the repair could not run (bad arguments, a writer has the
+                          session open, a file-system error); nothing was changed
+
+Options:
+  -h, --help      Print this help and exit 0.
+  -v, --version   Print the version and exit 0.
+`
+
+const USAGE_ERROR = 2
+
+function usageError(message) {
+  console.error(`incremental-writer: ${message}`)
+  console.error('Usage: incremental-writer verify|repair <session.jsonl> [session.index.json]')
+  console.error("Run 'incremental-writer --help' for what each command does and its exit codes.")
+  return USAGE_ERROR
+}
+
+async function main(argv) {
+  let parsed
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' } },
+    })
+  } catch (err) {
+    return usageError(err.message)
   }
+  const { values, positionals } = parsed
+  if (values.help) {
+    process.stdout.write(HELP)
+    return 0
+  }
+  if (values.version) {
+    console.log(require('../package.json').version)
+    return 0
+  }
+  const [command, eventFile, indexFile, ...extra] = positionals
+  if (command === undefined) return usageError('no command given')
+  if (command !== 'verify' && command !== 'repair') return usageError(`unknown command '${command}'`)
+  if (eventFile === undefined) return usageError(`${command} needs the session's log file`)
+  if (extra.length > 0) return usageError(`unexpected argument '${extra[0]}'`)
+
+  // Loaded here, so that --help, --version and usage errors work without the native addon.
+  const { verify, repair } = require('..')
   if (command === 'verify') {
     const { ok, problems, notes, events, checkpoints } = await verify(eventFile, indexFile)
     console.log(`${eventFile}: ${events} events, ${checkpoints} checkpoints`)
@@ -28,9 +89,11 @@ async function main([command, eventFile, indexFile]) {
 }
 
 main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
+  (code) => {
+    process.exitCode = code
+  },
   (err) => {
     console.error(`incremental-writer: ${err.message}`)
-    process.exit(2)
+    process.exitCode = 2
   },
 )

@@ -4,7 +4,7 @@
 // by one native task, which completes once and settles them all: the main thread pays one hand-off and one completion per turn, not one
 // per writer. Each writer's calls are still stored in its own order, with its own errors.
 
-const { drainWriters } = require('../binding.js')
+const { drainWriters } = require('./native')
 const { internalError } = require('./errors')
 
 /** Queues (lib/ticket-queue.js) waiting for the next trip. */

@@ -3,7 +3,7 @@
 // with the index's offsets so that the cost follows what is read, not the size of the log.
 
 const { readFile } = require('node:fs/promises')
-const { readLogLines } = require('../binding.js')
+const { readLogLines } = require('./native')
 const { nodeError, typeError, toCallerError, callNativeTask, describe, messageOf } = require('./errors')
 const { requirePath, readArgument, readOptions, requireOffset, isObject, isOffset, defaultIndexFile } = require('./arguments')
 

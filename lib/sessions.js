@@ -7,7 +7,7 @@
 // the index. So a writer made per save, or a server restarted in the same process without
 // closing its old writers, works as with the original module, which holds nothing.
 
-const { NativeWriter } = require('../binding.js')
+const { NativeWriter } = require('./native')
 const { realPath } = require('./arguments')
 const { callNative } = require('./errors')
 const { TicketQueue } = require('./ticket-queue')
