@@ -198,7 +198,21 @@ const sessionPaths = (dir, name) => ({ eventFile: path.join(dir, `${name}.jsonl`
 /** "1,000" */
 const count = (n) => n.toLocaleString('en')
 
+/**
+ * Runs a bench script that was started as a program: `--child <args>` runs its part in a child
+ * process (`child`), otherwise `measure` runs the whole and `describe` prints what it found.
+ */
+function runAsProgram({ child, measure, describe }) {
+  const args = process.argv.slice(2)
+  const done = args[0] === '--child' ? child(args.slice(1)) : measure().then((result) => console.log(describe(result)))
+  done.catch((err) => {
+    console.error(err)
+    process.exit(1)
+  })
+}
+
 module.exports = {
+  runAsProgram,
   median,
   medians,
   QUICK,

@@ -152,11 +152,4 @@ function memoryTable({ runs, checkpoints, rows }) {
 
 module.exports = { measureMemory, describeMemory, memoryTable }
 
-if (require.main === module) {
-  const args = process.argv.slice(2)
-  const done = args[0] === '--child' ? child(args.slice(1)) : measureMemory().then((result) => console.log(describeMemory(result)))
-  done.catch((err) => {
-    console.error(err)
-    process.exit(1)
-  })
-}
+if (require.main === module) lib.runAsProgram({ child, measure: measureMemory, describe: describeMemory })

@@ -201,11 +201,4 @@ function openTable({ cases }, runs) {
 
 module.exports = { measureOpen, describeOpen, openTable }
 
-if (require.main === module) {
-  const args = process.argv.slice(2)
-  const done = args[0] === '--child' ? child(args.slice(1)) : measureOpen().then((result) => console.log(describeOpen(result)))
-  done.catch((err) => {
-    console.error(err)
-    process.exit(1)
-  })
-}
+if (require.main === module) lib.runAsProgram({ child, measure: measureOpen, describe: describeOpen })

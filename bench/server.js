@@ -147,11 +147,4 @@ function serverTable(summary, runs) {
 
 module.exports = { measureServer, describeServer, serverTable }
 
-if (require.main === module) {
-  const args = process.argv.slice(2)
-  const done = args[0] === '--child' ? child(args.slice(1)) : measureServer().then((summary) => console.log(describeServer(summary)))
-  done.catch((err) => {
-    console.error(err)
-    process.exit(1)
-  })
-}
+if (require.main === module) lib.runAsProgram({ child, measure: measureServer, describe: describeServer })

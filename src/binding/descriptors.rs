@@ -10,7 +10,11 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
-use super::shared_writer::SharedWriter;
+/// A session that holds descriptors between calls.
+pub trait Session: Send + Sync {
+    /// Closes the files kept open between calls, unless the session is busy; says whether it did.
+    fn give_back_descriptors(&self) -> bool;
+}
 
 /// The default budget: room for 128 busy sessions, under a limit of 1,024 with the server's
 /// own descriptors beside them.
@@ -21,7 +25,7 @@ static SESSIONS: Mutex<Sessions> = Mutex::new(Sessions { by_use: BTreeMap::new()
 
 /// The sessions holding descriptors, least recently used first.
 struct Sessions {
-    by_use: BTreeMap<u64, Weak<SharedWriter>>,
+    by_use: BTreeMap<u64, Weak<dyn Session>>,
     /// Each session's (address) place in `by_use` and descriptors held.
     held: Option<HashMap<usize, (u64, usize)>>,
     next_use: u64,
@@ -35,34 +39,39 @@ pub fn set_budget(descriptors: usize) {
 
 /// Records that `session` was just used and holds `open` descriptors, then makes idle sessions
 /// give theirs back while the budget is exceeded.
-pub fn used(session: &Weak<SharedWriter>, open: usize) {
+pub fn used(session: &Weak<dyn Session>, open: usize) {
     let mut sessions = sessions();
-    sessions.forget(session.as_ptr() as usize);
+    sessions.forget(address_of(session));
     if open > 0 {
         let place = sessions.next_use;
         sessions.next_use += 1;
         sessions.by_use.insert(place, session.clone());
-        sessions.held.get_or_insert_default().insert(session.as_ptr() as usize, (place, open));
+        sessions.held.get_or_insert_default().insert(address_of(session), (place, open));
         sessions.open += open;
     }
     let budget = BUDGET.load(Ordering::Relaxed);
-    let visited = sessions.give_back_until(budget, session.as_ptr() as usize);
+    let visited = sessions.give_back_until(budget, address_of(session));
     // A session dropped here must forget itself without the registry locked.
     drop(sessions);
     drop(visited);
 }
 
 /// Makes every idle session but `session` give its descriptors back.
-pub fn give_back_idle(session: &Weak<SharedWriter>) {
+pub fn give_back_idle(session: &Weak<dyn Session>) {
     let mut sessions = sessions();
-    let visited = sessions.give_back_until(0, session.as_ptr() as usize);
+    let visited = sessions.give_back_until(0, address_of(session));
     drop(sessions);
     drop(visited);
 }
 
 /// Forgets a session that is going away.
-pub fn forget(session: *const SharedWriter) {
+pub fn forget(session: *const ()) {
     sessions().forget(session as usize);
+}
+
+/// What tells sessions apart: the address of their data.
+fn address_of(session: &Weak<dyn Session>) -> usize {
+    session.as_ptr() as *const () as usize
 }
 
 fn sessions() -> MutexGuard<'static, Sessions> {
@@ -81,22 +90,22 @@ impl Sessions {
     /// Idle sessions, least recently used first and never `keep`, give their descriptors back
     /// until at most `budget` are held. A session being written to is passed over. Returns the
     /// sessions visited, to be let go once the registry is unlocked.
-    fn give_back_until(&mut self, budget: usize, keep: usize) -> Vec<Arc<SharedWriter>> {
+    fn give_back_until(&mut self, budget: usize, keep: usize) -> Vec<Arc<dyn Session>> {
         let mut visited = Vec::new();
         if self.open <= budget {
             return visited;
         }
-        let candidates: Vec<(u64, Weak<SharedWriter>)> = self
+        let candidates: Vec<(u64, Weak<dyn Session>)> = self
             .by_use
             .iter()
-            .filter(|(_, session)| session.as_ptr() as usize != keep)
+            .filter(|(_, session)| address_of(session) != keep)
             .map(|(place, session)| (*place, session.clone()))
             .collect();
         for (_, session) in candidates {
             if self.open <= budget {
                 break;
             }
-            let address = session.as_ptr() as usize;
+            let address = address_of(&session);
             match session.upgrade() {
                 Some(shared) => {
                     if shared.give_back_descriptors() {

@@ -22,12 +22,24 @@ pub struct SharedWriter {
     /// JS has asked for it (`index_snapshot`), so that asking never waits for a drain.
     snapshot: Mutex<Option<NativeIndexSnapshot>>,
     /// This writer, as the descriptor budget knows it.
-    this: Weak<SharedWriter>,
+    this: Weak<dyn descriptors::Session>,
+}
+
+impl descriptors::Session for SharedWriter {
+    fn give_back_descriptors(&self) -> bool {
+        match self.writer.try_lock() {
+            Ok(mut writer) => {
+                writer.release_descriptors();
+                true
+            }
+            Err(_) => false,
+        }
+    }
 }
 
 impl Drop for SharedWriter {
     fn drop(&mut self) {
-        descriptors::forget(self);
+        descriptors::forget((self as *const SharedWriter).cast());
     }
 }
 
@@ -63,26 +75,14 @@ pub struct NativeDrain {
 impl SharedWriter {
     /// Wraps `writer` for use from the JS thread and the pool.
     pub fn new(writer: Writer) -> Arc<Self> {
-        Arc::new_cyclic(|this| SharedWriter {
+        Arc::new_cyclic(|this: &Weak<SharedWriter>| SharedWriter {
             byte_offset: AtomicU64::new(writer.byte_offset()),
             writer: Mutex::new(writer),
             queue: Mutex::new(Queue::default()),
             broken: AtomicBool::new(false),
             snapshot: Mutex::new(None),
-            this: this.clone(),
+            this: this.clone() as Weak<dyn descriptors::Session>,
         })
-    }
-
-    /// Closes the files the writer keeps open between calls, unless it is busy; says whether
-    /// it did. See `descriptors`.
-    pub fn give_back_descriptors(&self) -> bool {
-        match self.writer.try_lock() {
-            Ok(mut writer) => {
-                writer.release_descriptors();
-                true
-            }
-            Err(_) => false,
-        }
     }
 
     /// Queues `change` behind every change enqueued before it; returns its ticket. Never
