@@ -41,16 +41,27 @@ pub fn set_budget(descriptors: usize) {
 /// give theirs back while the budget is exceeded.
 pub fn used(session: &Weak<dyn Session>, open: usize) {
     let mut sessions = sessions();
-    sessions.forget(address_of(session));
+    let address = address_of(session);
+    // The session used last, using it again with as many descriptors: nothing changes.
+    let last = sessions.next_use.checked_sub(1);
+    if sessions
+        .held
+        .get_or_insert_default()
+        .get(&address)
+        .is_some_and(|&(place, held)| Some(place) == last && held == open)
+    {
+        return;
+    }
+    sessions.forget(address);
     if open > 0 {
         let place = sessions.next_use;
         sessions.next_use += 1;
         sessions.by_use.insert(place, session.clone());
-        sessions.held.get_or_insert_default().insert(address_of(session), (place, open));
+        sessions.held.get_or_insert_default().insert(address, (place, open));
         sessions.open += open;
     }
     let budget = BUDGET.load(Ordering::Relaxed);
-    let visited = sessions.give_back_until(budget, address_of(session));
+    let visited = sessions.give_back_until(budget, address);
     // A session dropped here must forget itself without the registry locked.
     drop(sessions);
     drop(visited);
