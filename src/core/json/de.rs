@@ -7,6 +7,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 
+use serde::de::value::StrDeserializer as BorrowedStrDeserializer;
 use serde::de::{self, DeserializeSeed, IntoDeserializer, MapAccess, SeqAccess, Visitor};
 use serde::forward_to_deserialize_any;
 
@@ -171,7 +172,9 @@ impl<'de> SeqAccess<'de> for Items<'_, 'de> {
 /// had, with the value it last had. Values are read (as text spans) before any is given out.
 struct Entries<'de> {
     text: &'de str,
-    entries: std::vec::IntoIter<(JsString, usize)>,
+    /// Each key in `JSON.stringify`'s escaping (so equal keys are equal text), with where its
+    /// value starts.
+    entries: std::vec::IntoIter<(Cow<'de, str>, usize)>,
     value_at: Option<usize>,
 }
 
@@ -179,8 +182,8 @@ impl<'de> Entries<'de> {
     /// Reads an object from its `{` to its `}`.
     fn read(parser: &mut Parser<'de>) -> Result<Self, DeError> {
         parser.expect(b'{', "expected '{'")?;
-        let mut entries: Vec<(JsString, usize)> = Vec::new();
-        let mut positions: HashMap<JsString, usize> = HashMap::new();
+        let mut entries: Vec<(Cow<'de, str>, usize)> = Vec::new();
+        let mut positions: HashMap<Cow<'de, str>, usize> = HashMap::new();
         if parser.peek() == Some(b'}') {
             parser.expect(b'}', "expected '}'")?;
         } else {
@@ -188,7 +191,11 @@ impl<'de> Entries<'de> {
                 if parser.peek() != Some(b'"') {
                     return Err(parser.error("expected a string key").into());
                 }
-                let key = parser.string()?;
+                // A key without escapes is its own escaped form: borrowed, nothing decoded.
+                let key = match parser.plain_string() {
+                    Some(plain) => Cow::Borrowed(plain),
+                    None => Cow::Owned(parser.string()?.escaped().to_owned()),
+                };
                 parser.expect(b':', "expected ':'")?;
                 parser.peek();
                 let value_at = parser.position();
@@ -229,9 +236,13 @@ impl<'de> MapAccess<'de> for Entries<'de> {
     fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, DeError> {
         let Some((key, value_at)) = self.entries.next() else { return Ok(None) };
         self.value_at = Some(value_at);
+        if !key.contains('\\') {
+            return seed.deserialize(BorrowedStrDeserializer::new(key.as_ref())).map(Some);
+        }
         // A key with a lone surrogate is no field's name: its lossy form names none either.
-        let name: Cow<'_, str> = key.decoded().unwrap_or_else(|| Cow::Owned(key.lossy()));
-        seed.deserialize(name.into_owned().into_deserializer()).map(Some)
+        let key = JsString::from_escaped(key.into_owned());
+        let name = key.decoded().map_or_else(|| key.lossy(), Cow::into_owned);
+        seed.deserialize(name.into_deserializer()).map(Some)
     }
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, DeError> {

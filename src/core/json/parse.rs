@@ -260,6 +260,9 @@ impl<'a> Parser<'a> {
 
     /// Reads a string literal and returns it in `JSON.stringify`'s escaping.
     pub(super) fn string(&mut self) -> Result<JsString, JsonError> {
+        if let Some(plain) = self.plain_string() {
+            return Ok(JsString::from_canonical(plain));
+        }
         self.position += 1;
         let mut out = String::new();
         let mut pending_high: Option<u32> = None;
@@ -317,6 +320,19 @@ impl<'a> Parser<'a> {
                 }
             }
         }
+    }
+
+    /// Reads a string literal without escapes, and returns its text, which is then already in
+    /// `JSON.stringify`'s escaping; `None` (reading nothing) when it has an escape, or a control
+    /// character for `string` to refuse.
+    pub(super) fn plain_string(&mut self) -> Option<&'a str> {
+        let start = self.position + 1;
+        let end = start + self.bytes[start..].iter().position(|&byte| byte == b'"' || byte == b'\\' || byte < 0x20)?;
+        if self.bytes[end] != b'"' {
+            return None;
+        }
+        self.position = end + 1;
+        Some(&self.text[start..end])
     }
 
     fn hex_unit(&mut self) -> Result<u32, JsonError> {

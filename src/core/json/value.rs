@@ -76,6 +76,11 @@ impl JsString {
 
     /// The string whose `JSON.stringify` escaping is `escaped`. Short strings, such as every
     /// key of a checkpoint entry, are held inline rather than in an allocation of their own.
+    /// The string whose `JSON.stringify` escaping is `escaped`, from borrowed text.
+    pub(super) fn from_canonical(escaped: &str) -> Self {
+        JsString(CompactString::new(escaped))
+    }
+
     pub(super) fn from_escaped(escaped: String) -> Self {
         JsString(if escaped.len() <= size_of::<CompactString>() {
             CompactString::new(&escaped)
