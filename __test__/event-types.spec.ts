@@ -43,7 +43,7 @@ function inputCode(ev: KnownSessionEvent): string | null {
 export const sameAsServer: [KnownSessionEvent] extends [ServerEvent] ? ([ServerEvent] extends [KnownSessionEvent] ? true : false) : false = true;
 
 // A known kind with fields of the wrong types, or without its fields, is no KnownSessionEvent.
-// @ts-expect-error seq must be a number and code a string (the example of issue 11)
+// @ts-expect-error seq must be a number and code a string
 export const wrongTypes: KnownSessionEvent = { type: 'input', seq: 'zero', code: 42 };
 // @ts-expect-error seq must be a number: the only fault of this event
 export const wrongSeq: KnownSessionEvent = { type: 'input', seq: 'zero', code: '(+ 1 2)', timestamp: 't' };
