@@ -41,12 +41,12 @@ class IncrementalWriter {
   constructor(eventFile, indexFile, options) {
     requirePath('eventFile', eventFile)
     requirePath('indexFile', indexFile)
-    requireTwoFiles(eventFile, indexFile)
+    const files = requireTwoFiles(eventFile, indexFile)
     const { durability = 'none' } = readOptions(options, ['durability'])
     if (!DURABILITY_MODES.includes(durability)) {
       throw typeError('ERR_INVALID_ARG_VALUE', `options.durability must be one of ${DURABILITY_MODES.join(', ')}. Received ${describe(durability)}`)
     }
-    this.#session = acquire(this, eventFile, indexFile, durability)
+    this.#session = acquire(this, eventFile, indexFile, durability, files)
     this.#native = this.#session.native
     this.#queue = this.#session.queue
     this.#reader = new SessionReader(eventFile, indexFile)

@@ -19,12 +19,16 @@ function requirePath(name, value) {
   }
 }
 
-/** Refuses a log and an index that are one file, however the two paths name it. */
+/**
+ * Refuses a log and an index that are one file, however the two paths name it; returns the
+ * files the two paths name (see `realPath`).
+ */
 function requireTwoFiles(eventFile, indexFile) {
-  const file = realPath(eventFile)
-  if (realPath(indexFile) === file) {
-    throw typeError('ERR_INVALID_ARG_VALUE', `The argument 'indexFile' must not name the same file as 'eventFile' ('${file}'). Received ${describe(indexFile)}`)
+  const files = { eventFile: realPath(eventFile), indexFile: realPath(indexFile) }
+  if (files.indexFile === files.eventFile) {
+    throw typeError('ERR_INVALID_ARG_VALUE', `The argument 'indexFile' must not name the same file as 'eventFile' ('${files.eventFile}'). Received ${describe(indexFile)}`)
   }
+  return files
 }
 
 /**
@@ -83,4 +87,4 @@ function defaultIndexFile(eventFile) {
   return typeof eventFile === 'string' ? eventFile.replace(/(\.jsonl)?$/, '.index.json') : undefined
 }
 
-module.exports = { requireString, requirePath, requireTwoFiles, realPath, readArgument, readOptions, requireOffset, isObject, isOffset, defaultIndexFile }
+module.exports = { requireString, requirePath, requireTwoFiles, readArgument, readOptions, requireOffset, isObject, isOffset, defaultIndexFile }

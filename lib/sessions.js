@@ -8,7 +8,6 @@
 // closing its old writers, works as with the original module, which holds nothing.
 
 const { NativeWriter } = require('./native')
-const { realPath } = require('./arguments')
 const { callNative } = require('./errors')
 const { TicketQueue } = require('./ticket-queue')
 
@@ -24,12 +23,13 @@ const collected = new FinalizationRegistry((key) =>
 
 /**
  * The session of `eventFile` and `indexFile` for `writer`, opened if needed; `writer` counts as
- * one of its users until `release` (or until it is collected). A session is opened once per
+ * one of its users until `release` (or until it is collected). `files` are the files the two
+ * paths name (`requireTwoFiles`), which tell sessions apart. A session is opened once per
  * durability mode: a writer asking for another mode than an open session's gets a session of
  * its own, which the first one's lock then refuses.
  */
-function acquire(writer, eventFile, indexFile, durability) {
-  const key = [realPath(eventFile), realPath(indexFile), durability].join('\0')
+function acquire(writer, eventFile, indexFile, durability, files) {
+  const key = [files.eventFile, files.indexFile, durability].join('\0')
   let session = sessions.get(key)
   if (!session) {
     const native = callNative(() => new NativeWriter(eventFile, indexFile, durability))

@@ -11,6 +11,7 @@
 
 use std::fs::{File, OpenOptions};
 use std::io::{ErrorKind, Read, Seek, SeekFrom};
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
 use super::durability::Durability;
@@ -52,7 +53,7 @@ impl BatchRecord {
         record.extend_from_slice(bytes);
         let durability = self.durability;
         let file = self.file()?;
-        let written = write_all_at(file, &record).and_then(|()| durability.sync_replacement(file));
+        let written = file.write_all_at(&record, 0).and_then(|()| durability.sync_replacement(file));
         written.map_err(|err| SessionError::io("write", &self.path, err))
     }
 
@@ -106,22 +107,6 @@ fn parse(text: &[u8]) -> Option<RecordedBatch> {
     };
     let bytes = text.get(end + 1..end + 1 + usize::try_from(len).ok()?)?;
     Some(RecordedBatch { base, bytes: bytes.to_vec() })
-}
-
-#[cfg(unix)]
-fn write_all_at(file: &File, bytes: &[u8]) -> std::io::Result<()> {
-    std::os::unix::fs::FileExt::write_all_at(file, bytes, 0)
-}
-
-#[cfg(windows)]
-fn write_all_at(file: &File, mut bytes: &[u8]) -> std::io::Result<()> {
-    let mut at = 0;
-    while !bytes.is_empty() {
-        let written = std::os::windows::fs::FileExt::seek_write(file, bytes, at)?;
-        bytes = &bytes[written..];
-        at += written as u64;
-    }
-    Ok(())
 }
 
 #[cfg(test)]

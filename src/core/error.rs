@@ -42,6 +42,11 @@ impl SessionError {
         std::fs::metadata(path).map(drop).map_err(|err| SessionError::io("stat", path, err))
     }
 
+    /// Whether a file-system call failed because the file does not exist.
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, SessionError::Io { source, .. } if source.kind() == io::ErrorKind::NotFound)
+    }
+
     /// Whether a file could not be opened for want of descriptors (EMFILE, ENFILE).
     pub fn is_out_of_descriptors(&self) -> bool {
         matches!(self, SessionError::Io { source, .. } if matches!(source.raw_os_error(), Some(libc::EMFILE | libc::ENFILE)))

@@ -100,7 +100,7 @@ impl EventLog {
         options.read(true).append(true);
         let (file, opened) = match regular_file::open(&self.path, &mut options, Links::Follow) {
             Ok(file) => (file, Opened::Existing),
-            Err(SessionError::Io { source, .. }) if source.kind() == io::ErrorKind::NotFound => {
+            Err(err) if err.is_not_found() => {
                 let file = regular_file::open(&self.path, options.create_new(true), Links::Follow)?;
                 self.durability.sync_directory_of(&self.path).map_err(|err| self.io("fsync", err))?;
                 (file, Opened::Created)

@@ -285,7 +285,7 @@ fn read_with_stamp(path: &Path) -> Result<Option<(String, Stamp)>, SessionError>
     };
     let file = match regular_file::open(path, OpenOptions::new().read(true), Links::Follow) {
         Ok(file) => file,
-        Err(SessionError::Io { source, .. }) if source.kind() == ErrorKind::NotFound => return Ok(None),
+        Err(err) if err.is_not_found() => return Ok(None),
         Err(err) => return Err(err),
     };
     read(file).map(Some).map_err(|err| SessionError::io("read", path, err))
