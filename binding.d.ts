@@ -16,6 +16,8 @@ export declare class NativeWriter {
    * `"none"` (the default), `"data"` or `"full"`.
    */
   constructor(eventFile: string, indexFile: string, durability?: string | undefined | null)
+  /** The id `drainWriters` knows this writer by. */
+  get id(): number
   /**
    * Queues a batch of events (JSON lines, each ending in a newline) with the caller's time
    * (`new Date().toISOString()`, for a new log's header); returns its ticket.
@@ -28,8 +30,6 @@ export declare class NativeWriter {
   enqueueState(stateIdJson: string, valueJson: string): number
   /** Queues `receipts[key] = value` (the key and the value as JSON); returns its ticket. */
   enqueueReceipt(keyJson: string, valueJson: string): number
-  /** Stores every queued change in order, off the main thread; resolves to what was done. */
-  drain(): Promise<NativeDrain>
   /** Stores every queued change in order, on this thread (waiting for a drain in progress). */
   drainSync(): NativeDrain
   /** The log's length in bytes after the last stored batch. */
@@ -45,6 +45,12 @@ export declare class NativeWriter {
   /** Closes the log and releases its lock; waits for a change being stored to finish. */
   close(): void
 }
+
+/**
+ * Stores the queued changes of the writers `ids`, each in order, off the main thread and in one
+ * task for all of them (sessions in parallel); resolves to their drains, in the order of `ids`.
+ */
+export declare function drainWriters(ids: Array<number>): Promise<NativeDrain[]>
 
 /** Whole event lines read from a log, or the failure that stopped the read. */
 export interface NativeChunk {

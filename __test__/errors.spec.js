@@ -347,16 +347,15 @@ describe('failures of the native side', () => {
 
   /** A binding whose native writers queue changes and fail as `fails` says. */
   function fakeBinding(fails) {
+    const writers = []
     class NativeWriter {
       next = 0
+      id = writers.push(this) - 1
       enqueueEvents() {
         return this.next++
       }
       enqueueState() {
         return this.next++
-      }
-      drain() {
-        return fails.drain ? Promise.reject(fails.drain) : Promise.resolve(this.drainSync())
       }
       drainSync() {
         return { doneThrough: this.next - 1, failures: [] }
@@ -373,7 +372,11 @@ describe('failures of the native side', () => {
         if (fails.native) throw fails.native
       }
     }
-    return { NativeWriter }
+    const drainWriters = async (ids) => {
+      if (fails.drain) throw fails.drain
+      return ids.map((id) => writers[id].drainSync())
+    }
+    return { NativeWriter, drainWriters }
   }
 
   const failedWith = (failure) => overFakeBinding({ verifySession: async () => ({ failure }), repairSession: async () => ({ failure }) })

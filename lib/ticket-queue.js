@@ -7,14 +7,15 @@
 //   order, for async and sync calls alike.
 // - A drain stores, in ticket order, every change queued so far (including those queued while
 //   it runs) and reports `doneThrough`, the last ticket it got through, with the tickets that
-//   failed and why. An async drain runs on libuv's pool; a sync one (`drainSync`) on the JS
-//   thread, after waiting for an async drain in progress. So a sync call lands after every
-//   earlier call, async or sync.
-// - This queue keeps the promise callbacks of each waiting ticket, runs at most one async drain
-//   loop at a time (until no ticket waits), and settles every ticket once, success or failure,
-//   whichever drain got through it.
+//   failed and why. An async drain runs on libuv's pool, for many writers at once
+//   (lib/drain-scheduler.js); a sync one (`drainSync`) on the JS thread, after waiting for an
+//   async drain in progress. So a sync call lands after every earlier call, async or sync.
+// - This queue keeps the promise callbacks of each waiting ticket, has at most one async drain
+//   asked for or running at a time (and asks for another while tickets wait), and settles every
+//   ticket once, success or failure, whichever drain got through it.
 
-const { toCallerError, callNative, internalError } = require('./errors')
+const { toCallerError, callNative } = require('./errors')
+const { requestDrain } = require('./drain-scheduler')
 
 /** What a drain without failures settles calls with. */
 const NO_FAILURES = new Map()
@@ -23,13 +24,19 @@ class TicketQueue {
   #native
   /** Tickets of queued changes, with their callers' promise callbacks, in ticket order. */
   #waiting = new Map()
+  /** Whether an async drain is asked for or running. */
   #draining = false
-  /** Callbacks waiting for the async drain loop to stop. */
+  /** Callbacks waiting for async drains to stop. */
   #idleWaiters = []
 
   /** The queue of `native`, a `NativeWriter`. */
   constructor(native) {
     this.#native = native
+  }
+
+  /** The id the drain scheduler names this queue's writer by. */
+  get id() {
+    return this.#native.id
   }
 
   /** Queues a change with `enqueue` (which returns its ticket); resolves once it is stored. */
@@ -42,7 +49,10 @@ class TicketQueue {
     }
     return new Promise((resolve, reject) => {
       this.#waiting.set(ticket, { resolve, reject })
-      if (!this.#draining) this.#drain()
+      if (!this.#draining) {
+        this.#draining = true
+        requestDrain(this)
+      }
     })
   }
 
@@ -63,21 +73,21 @@ class TicketQueue {
     return this.#draining ? new Promise((resolve) => this.#idleWaiters.push(resolve)) : Promise.resolve()
   }
 
-  /** Drains the native queue off the main thread until no call is waiting. */
-  async #drain() {
-    this.#draining = true
-    while (this.#waiting.size > 0) {
-      let drained
-      try {
-        drained = await this.#native.drain()
-      } catch (err) {
-        const failure = internalError(err)
-        for (const { reject } of this.#waiting.values()) reject(failure)
-        this.#waiting.clear()
-        break
-      }
-      this.#settle(drained)
-    }
+  /** Takes the async drain the scheduler made; asks for another while calls wait. */
+  drained(result) {
+    this.#settle(result)
+    if (this.#waiting.size > 0) requestDrain(this)
+    else this.#stopped()
+  }
+
+  /** Fails every waiting call with `failure` (a drain that could not run). */
+  failed(failure) {
+    for (const { reject } of this.#waiting.values()) reject(failure)
+    this.#waiting.clear()
+    this.#stopped()
+  }
+
+  #stopped() {
     this.#draining = false
     for (const resolve of this.#idleWaiters.splice(0)) resolve()
   }

@@ -23,6 +23,13 @@ use core::Change;
 #[napi]
 pub struct NativeWriter {
     shared: Arc<SharedWriter>,
+    id: u32,
+}
+
+impl Drop for NativeWriter {
+    fn drop(&mut self) {
+        binding::drains::forget(self.id);
+    }
 }
 
 #[napi]
@@ -36,7 +43,16 @@ impl NativeWriter {
             Some("full") => core::Durability::Full,
             _ => core::Durability::None,
         };
-        guarded(|| NativeWriter { shared: SharedWriter::new(core::Writer::open(event_file, index_file, durability)) })
+        guarded(|| {
+            let shared = SharedWriter::new(core::Writer::open(event_file, index_file, durability));
+            NativeWriter { id: binding::drains::register(&shared), shared }
+        })
+    }
+
+    /// The id `drainWriters` knows this writer by.
+    #[napi(getter)]
+    pub fn id(&self) -> u32 {
+        self.id
     }
 
     /// Queues a batch of events (JSON lines, each ending in a newline) with the caller's time
@@ -57,13 +73,6 @@ impl NativeWriter {
     #[napi]
     pub fn enqueue_receipt(&self, key_json: String, value_json: String) -> napi::Result<i64> {
         guarded(|| self.shared.enqueue(Change::Receipt { key_json, value_json }))
-    }
-
-    /// Stores every queued change in order, off the main thread; resolves to what was done.
-    #[napi(ts_return_type = "Promise<NativeDrain>")]
-    pub fn drain(&self) -> AsyncTask<OffThread<NativeDrain>> {
-        let shared = Arc::clone(&self.shared);
-        AsyncTask::new(OffThread::new(move || shared.drain()))
     }
 
     /// Stores every queued change in order, on this thread (waiting for a drain in progress).
@@ -97,6 +106,13 @@ impl NativeWriter {
     pub fn close(&self) -> napi::Result<()> {
         Ok(self.shared.with_writer(core::Writer::close)?)
     }
+}
+
+/// Stores the queued changes of the writers `ids`, each in order, off the main thread and in one
+/// task for all of them (sessions in parallel); resolves to their drains, in the order of `ids`.
+#[napi(ts_return_type = "Promise<NativeDrain[]>")]
+pub fn drain_writers(ids: Vec<u32>) -> AsyncTask<OffThread<Vec<NativeDrain>>> {
+    AsyncTask::new(OffThread::new(move || binding::drains::drain_all(&ids)))
 }
 
 /// Sets how many file descriptors this process's sessions may keep open between calls

@@ -2,6 +2,7 @@
 //! async tasks that work off the main thread, and the failure records JS turns into errors.
 
 pub mod descriptors;
+pub mod drains;
 pub mod failure;
 pub mod off_thread;
 pub mod session_tasks;
