@@ -16,8 +16,6 @@ export declare class NativeWriter {
    * `"none"` (the default), `"data"` or `"full"`.
    */
   constructor(eventFile: string, indexFile: string, durability?: string | undefined | null)
-  /** The id `drainWriters` knows this writer by. */
-  get id(): number
   /**
    * Queues a batch of events (JSON lines, each ending in a newline) with the caller's time
    * (`new Date().toISOString()`, for a new log's header); returns its ticket.
@@ -47,10 +45,10 @@ export declare class NativeWriter {
 }
 
 /**
- * Stores the queued changes of the writers `ids`, each in order, off the main thread and in one
- * task for all of them (sessions in parallel); resolves to their drains, in the order of `ids`.
+ * Stores the queued changes of each of `writers`, in order, off the main thread and in one
+ * task for all of them; resolves to their drains, in the order of `writers`.
  */
-export declare function drainWriters(ids: Array<number>): Promise<NativeDrain[]>
+export declare function drainWriters(writers: Array<NativeWriter>): Promise<NativeDrain[]>
 
 /** Whole event lines read from a log, or the failure that stopped the read. */
 export interface NativeChunk {

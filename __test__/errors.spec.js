@@ -347,10 +347,8 @@ describe('failures of the native side', () => {
 
   /** A binding whose native writers queue changes and fail as `fails` says. */
   function fakeBinding(fails) {
-    const writers = []
     class NativeWriter {
       next = 0
-      id = writers.push(this) - 1
       enqueueEvents() {
         return this.next++
       }
@@ -372,9 +370,9 @@ describe('failures of the native side', () => {
         if (fails.native) throw fails.native
       }
     }
-    const drainWriters = async (ids) => {
+    const drainWriters = async (natives) => {
       if (fails.drain) throw fails.drain
-      return ids.map((id) => writers[id].drainSync())
+      return natives.map((native) => native.drainSync())
     }
     return { NativeWriter, drainWriters }
   }

