@@ -113,29 +113,31 @@ pub fn reconcile(
     scope: Scope,
     session_id: &str,
 ) -> Result<(SessionIndex, Recovery), SessionError> {
-    let before = loaded.as_ref().map(SessionIndex::to_json);
+    let before = loaded.as_ref().map(Baseline::of);
     let mut index = loaded.unwrap_or_else(|| SessionIndex::new(session_id));
     index.ensure_checkpoints_array();
     let trusted = match scope {
         Scope::FromTrustedCheckpoint => last_trusted_checkpoint(log, &index)?,
         Scope::WholeLog => None,
     };
-    let truncated = index.truncate_checkpoints(trusted.map_or(0, |trusted| trusted.position + 1));
+    let kept = trusted.map_or(0, |trusted| trusted.position + 1);
+    let dropped = index.truncate_checkpoints(kept);
     // Rebuilding the whole index drops every checkpoint to find it again: only a trusted scan
     // drops checkpoints for being wrong.
-    let checkpoints_dropped = if scope == Scope::WholeLog { 0 } else { truncated };
+    let checkpoints_dropped = if scope == Scope::WholeLog { 0 } else { dropped.len() };
     let mut scanned_from = trusted.map_or(0, |trusted| trusted.offset);
     if trusted.is_none() {
         index.reset_event_count();
     }
     let mut scan = scan_into(log, &mut index, scanned_from, u64::MAX, trusted.is_some())?;
     if trusted.is_some_and(|trusted| !index.event_count_covers(trusted.seq)) {
-        // An eventCount this log cannot give: count again from the start.
+        // An eventCount this log cannot give: count again from the start. The count changes.
         index.truncate_checkpoints(0);
         index.reset_event_count();
         scanned_from = 0;
         scan = scan_into(log, &mut index, 0, u64::MAX, false)?;
     }
+    let index_changed = before.is_none_or(|before| before.changed_into(&index, kept, &dropped));
     let log_len = log.len()?;
     let recovery = Recovery {
         partial_tail: scan.partial.then(|| TornTail {
@@ -149,10 +151,39 @@ pub fn reconcile(
         lines_scanned: scan.lines,
         checkpoints_dropped,
         checkpoints_added: scan.checkpoints,
-        index_changed: before.as_deref() != Some(index.to_json().as_str()),
+        index_changed,
         ..Recovery::default()
     };
     Ok((index, recovery))
+}
+
+/// What tells whether reconciling changed a loaded index, without rendering the index: the
+/// only changes reconciling makes are to `checkpoints` (dropped from some point on, found again
+/// in the log) and to `eventCount`.
+struct Baseline {
+    had_checkpoints_array: bool,
+    checkpoints: usize,
+    event_count: Option<String>,
+}
+
+impl Baseline {
+    fn of(index: &SessionIndex) -> Self {
+        Baseline {
+            had_checkpoints_array: index.has_checkpoints_array(),
+            checkpoints: index.checkpoint_count(),
+            event_count: index.event_count_text(),
+        }
+    }
+
+    /// Whether `index`, which kept the first `kept` checkpoints of the baseline's and dropped
+    /// `dropped`, now writes a different text than it did.
+    fn changed_into(&self, index: &SessionIndex, kept: usize, dropped: &[JsValue]) -> bool {
+        let found_again = index.checkpoint_entries().get(kept.min(self.checkpoints)..);
+        !self.had_checkpoints_array
+            || index.checkpoint_count() != self.checkpoints
+            || self.event_count != index.event_count_text()
+            || (!dropped.is_empty() && found_again != Some(dropped))
+    }
 }
 
 /// What catching up with lines appended behind the writer found.

@@ -169,24 +169,36 @@ impl SessionIndex {
         self.checkpoint_entries().len()
     }
 
+    /// Whether `checkpoints` is an array.
+    pub fn has_checkpoints_array(&self) -> bool {
+        matches!(self.doc.root().get("checkpoints"), Some(JsValue::Array(_)))
+    }
+
     /// Gives the index a `checkpoints` array if it lacks one (an index another tool wrote).
     pub fn ensure_checkpoints_array(&mut self) {
-        if !matches!(self.doc.root().get("checkpoints"), Some(JsValue::Array(_))) {
+        if !self.has_checkpoints_array() {
             self.doc.set(&field("checkpoints"), JsValue::Array(Vec::new()));
         }
     }
 
-    /// Keeps the first `len` checkpoints; returns how many were dropped.
-    pub fn truncate_checkpoints(&mut self, len: usize) -> usize {
-        let dropped = self.checkpoint_count().saturating_sub(len);
-        if dropped > 0 {
-            self.doc.change(&field("checkpoints"), |items| {
-                if let Some(JsValue::Array(items)) = items {
-                    items.truncate(len);
-                }
-            });
+    /// Keeps the first `len` checkpoints; returns those dropped.
+    pub fn truncate_checkpoints(&mut self, len: usize) -> Vec<JsValue> {
+        if self.checkpoint_count() <= len {
+            return Vec::new();
         }
-        dropped
+        self.doc.change(&field("checkpoints"), |items| match items {
+            Some(JsValue::Array(items)) => items.split_off(len),
+            _ => Vec::new(),
+        })
+    }
+
+    /// The text of `eventCount`'s value as the index writes it (`None` when it has none).
+    pub fn event_count_text(&self) -> Option<String> {
+        self.doc.root().get("eventCount").map(|value| {
+            let mut text = String::new();
+            value.write_pretty(&mut text, 1);
+            text
+        })
     }
 
     /// Sets `eventCount` to 0, before it is counted again from the whole log.
