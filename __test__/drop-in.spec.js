@@ -4,7 +4,7 @@
 
 const fs = require('node:fs')
 const path = require('node:path')
-const { IncrementalWriter } = require('incremental-writer')
+const { IncrementalWriter, setDescriptorBudget, verify } = require('incremental-writer')
 const { OriginalIncrementalWriter } = require('./oracle/original-writer')
 const { tempSession } = require('./helpers')
 
@@ -183,6 +183,27 @@ describe('a bounded descriptor budget', () => {
     expect(child.stderr).toBe('')
     return JSON.parse(child.stdout)
   }
+
+  it('suspends idle sessions, index and all, and each goes on where it was: its cached index, its next call', async () => {
+    setDescriptorBudget(4)
+    try {
+      const paths = (name) => [path.join(sessions.ours.dir, `${name}.jsonl`), path.join(sessions.ours.dir, `${name}.index.json`)]
+      const [first, second] = [new IncrementalWriter(...paths('a')), new IncrementalWriter(...paths('b'))]
+      await first.appendEvents([{ type: 'checkpoint', seq: 0, reason: 'auto', stateId: 'x' }])
+      await first.recordState('x', { env: [1, 2] })
+      // The second session's call exceeds the budget: the first, idle, is suspended.
+      await second.appendEvents([{ type: 'input', seq: 0 }])
+      expect(first.getCachedIndex()).toEqual(JSON.parse(fs.readFileSync(paths('a')[1], 'utf8')))
+      expect(first.getCachedIndex()).toMatchObject({ eventCount: 1, states: { x: { env: [1, 2] } } })
+      fs.appendFileSync(paths('a')[0], '{"type":"input","seq":1}\n')
+      await first.appendEvents([{ type: 'checkpoint', seq: 2, reason: 'auto', stateId: 'y' }])
+      expect(first.getCachedIndex()).toMatchObject({ eventCount: 3, checkpoints: [{ seq: 0 }, { seq: 2 }], states: { x: { env: [1, 2] } } })
+      expect(await verify(...paths('a'))).toMatchObject({ ok: true })
+      await Promise.all([first.close(), second.close()])
+    } finally {
+      setDescriptorBudget(512)
+    }
+  })
 
   it('saves 100 sessions 3 times each under a limit of 64 descriptors, giving idle ones back', () => {
     expect(saveInTurn({ sessions: 100, rounds: 3, fileLimit: 64 })).toMatchObject({ stored: 300, failed: [] })

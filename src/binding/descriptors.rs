@@ -1,8 +1,10 @@
 //! A budget of file descriptors for all the sessions of the process. A session keeps its files
 //! open between calls (the log, the batch record, the index and its spare), which thousands of
 //! idle sessions would run out of. Each session reports how many it holds after each change;
-//! while the sessions hold more than the budget, those used least recently that are idle give
-//! theirs back, and open their files again on their next call. When opening a file fails for
+//! while the sessions hold more than the budget, those used least recently that are idle are
+//! suspended: they give their descriptors back, and their index in memory with them, and open
+//! their files and load their index again on their next call. So the budget also bounds how
+//! many indexes the process holds in memory. When opening a file fails for
 //! want of descriptors (EMFILE, ENFILE), every idle session gives its back before the change is
 //! tried again.
 
@@ -12,8 +14,9 @@ use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
 /// A session that holds descriptors between calls.
 pub trait Session: Send + Sync {
-    /// Closes the files kept open between calls, unless the session is busy; says whether it did.
-    fn give_back_descriptors(&self) -> bool;
+    /// Closes the files kept open between calls and lets go of what else the session can load
+    /// again (its index), unless the session is busy; says whether it did.
+    fn suspend(&self) -> bool;
 }
 
 /// The default budget: room for 128 busy sessions, under a limit of 1,024 with the server's
@@ -119,7 +122,7 @@ impl Sessions {
             let address = address_of(&session);
             match session.upgrade() {
                 Some(shared) => {
-                    if shared.give_back_descriptors() {
+                    if shared.suspend() {
                         self.forget(address);
                     }
                     visited.push(shared);

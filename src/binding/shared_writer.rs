@@ -26,10 +26,10 @@ pub struct SharedWriter {
 }
 
 impl descriptors::Session for SharedWriter {
-    fn give_back_descriptors(&self) -> bool {
+    fn suspend(&self) -> bool {
         match self.writer.try_lock() {
             Ok(mut writer) => {
-                writer.release_descriptors();
+                writer.suspend();
                 true
             }
             Err(_) => false,
@@ -155,7 +155,7 @@ impl SharedWriter {
             None => start,
         };
         if stale {
-            let json = catch_panic(|| writer.index().map(|index| index.to_json())).ok().flatten();
+            let json = catch_panic(|| writer.index_json()).ok().flatten();
             *snapshot = Some(NativeIndexSnapshot { version, json });
         }
     }

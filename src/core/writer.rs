@@ -9,8 +9,7 @@ use super::durability::Durability;
 use super::error::SessionError;
 use super::event::Event;
 use super::fail_points;
-use super::index::IndexFile;
-use super::index::SessionIndex;
+use super::index::{self, IndexFile, SessionIndex};
 use super::json::{JsValue, JsonError};
 use super::log::{EventLog, Opened};
 use super::recovery::{self, Recovery, Scope};
@@ -57,6 +56,8 @@ pub struct Writer {
     byte_offset: u64,
     /// Counts the changes to the index held in memory, each one complete.
     index_version: u64,
+    /// Whether the index was let go of between calls (`suspend`) while its file held all of it.
+    suspended: bool,
 }
 
 impl Writer {
@@ -77,6 +78,7 @@ impl Writer {
             log_created: false,
             byte_offset,
             index_version: 0,
+            suspended: false,
         }
     }
 
@@ -85,9 +87,15 @@ impl Writer {
         self.byte_offset
     }
 
-    /// The index as this writer holds it; `None` before the first non-empty batch.
-    pub fn index(&self) -> Option<&SessionIndex> {
-        self.index.as_ref()
+    /// The index as of the last completed change, as `JSON.stringify(index, null, 2)` writes
+    /// it; `None` before the first non-empty batch. A suspended session's index is read from its
+    /// file, which holds all of it (`None` if it cannot be read).
+    pub fn index_json(&self) -> Option<String> {
+        match &self.index {
+            Some(index) => Some(index.to_json()),
+            None if self.suspended => index::read_text(self.index_file.path()).ok().flatten(),
+            None => None,
+        }
     }
 
     /// A number that changes whenever the index this writer holds does, after each change is
@@ -188,14 +196,19 @@ impl Writer {
         usize::from(self.log.is_open()) + usize::from(self.record.is_open()) + self.index_file.descriptors()
     }
 
-    /// Closes every file the session keeps open between calls, releasing the log's lock, and
-    /// keeps what it knows: the next call opens the log again (taking the lock again, or failing
-    /// with `Locked` if another process took it meanwhile) and indexes what others appended
-    /// meanwhile, as it does for lines appended behind it.
-    pub fn release_descriptors(&mut self) {
+    /// Lets go of what an idle session holds between calls: closes every file it keeps open,
+    /// releasing the log's lock, and drops the index in memory when its file holds all of it.
+    /// The next call opens the log again (taking the lock again, or failing with `Locked` if
+    /// another process took it meanwhile), reloads the index as a new writer would, and indexes
+    /// what others appended meanwhile.
+    pub fn suspend(&mut self) {
         self.log.close();
         self.record.close(false);
         self.index_file.release_descriptors();
+        if self.index.is_some() && !self.index_unsaved {
+            self.index = None;
+            self.suspended = true;
+        }
     }
 
     /// Lets the session go: the log is closed, its lock released, and the files made beside the
@@ -315,6 +328,7 @@ impl Writer {
         recovery.index_kept_at = index_kept_at;
         recovery.taken_back = taken_back;
         self.index = Some(index);
+        self.suspended = false;
         self.index_unsaved |= recovery.index_changed;
         self.indexed_to = recovery.indexed_to;
         self.byte_offset = self.log.len()?;
@@ -359,6 +373,7 @@ fn parse_batch(batch: &str) -> Result<Vec<Event<'_>>, SessionError> {
 mod tests {
     use super::*;
     use std::fs;
+    use std::io::Write;
 
     const CREATED: &str = "2026-11-29T08:00:00.000Z";
 
@@ -527,6 +542,34 @@ mod tests {
         first.close();
         second.append_batch("{\"type\":\"y\",\"seq\":1}\n", CREATED).unwrap();
         assert!(read(&s.index).contains("\"eventCount\": 2"));
+    }
+
+    #[test]
+    fn a_suspended_writer_holds_no_index_shows_the_one_on_disk_and_reloads_it_on_the_next_call() {
+        let s = session();
+        let mut writer = Writer::open(&s.log, &s.index, Durability::None);
+        writer
+            .append_batch("{\"type\":\"checkpoint\",\"seq\":0,\"reason\":\"r\",\"stateId\":\"a\"}\n", CREATED)
+            .unwrap();
+        writer.record("states", "\"a\"", "{\"x\":1}").unwrap();
+        let before = writer.index_json().unwrap();
+        writer.suspend();
+        assert!(writer.index.is_none() && writer.descriptors() == 0);
+        assert_eq!(writer.index_json().unwrap(), before);
+        fs::OpenOptions::new()
+            .append(true)
+            .open(&s.log)
+            .unwrap()
+            .write_all(b"{\"type\":\"input\",\"seq\":1}\n")
+            .unwrap();
+        writer
+            .append_batch("{\"type\":\"checkpoint\",\"seq\":2,\"reason\":\"r\",\"stateId\":\"b\"}\n", CREATED)
+            .unwrap();
+        let index: SessionIndex = index::read(&s.index).unwrap().unwrap();
+        assert_eq!(index.event_count(), Some(3.0));
+        assert_eq!(index.checkpoint_count(), 2);
+        assert_eq!(writer.index_json().unwrap(), read(&s.index));
+        assert!(read(&s.index).contains("\"x\": 1"), "the recorded state is kept");
     }
 
     #[test]

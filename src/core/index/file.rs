@@ -273,6 +273,11 @@ pub fn read(path: &Path) -> Result<Option<SessionIndex>, SessionError> {
     read_with_stamp(path)?.map(|(text, _)| parse(path, &text)).transpose()
 }
 
+/// The index file's text as it is (decoded as `read` decodes it); `None` when there is no such file.
+pub fn read_text(path: &Path) -> Result<Option<String>, SessionError> {
+    Ok(read_with_stamp(path)?.map(|(text, _)| text))
+}
+
 /// The file's text (decoded as `readFile(file, 'utf8')` decodes it, bytes that are not UTF-8
 /// becoming U+FFFD) and stamp; `None` when there is no such file.
 fn read_with_stamp(path: &Path) -> Result<Option<(String, Stamp)>, SessionError> {
