@@ -13,6 +13,7 @@ use super::index::IndexFile;
 use super::index::SessionIndex;
 use super::json::{JsValue, JsonError};
 use super::log::{EventLog, Opened};
+use super::platform;
 use super::recovery::{self, Recovery, Scope};
 use super::side_files;
 
@@ -120,7 +121,7 @@ impl Writer {
                 Stored::Whole => Ok(()),
                 Stored::TakenBack => {
                     self.index = None;
-                    Err(SessionError::io("write", self.log.path(), std::io::Error::from_raw_os_error(libc::EAGAIN)))
+                    Err(SessionError::io("write", self.log.path(), platform::would_block()))
                 }
             },
         }
