@@ -110,9 +110,8 @@ pub fn open_only_here(file: &File) -> bool {
 }
 
 /// Flushes the directory `dir` to the disk, so that a file created or renamed in it survives
-/// power loss. Unix: `fsync` of the directory opened read-only. Windows: nothing, as there is
-/// no directory to open as a file; a file's new name is as durable as the file system's own
-/// journal of directory changes makes it.
+/// power loss. Unix: `fsync` of the directory opened read-only. Windows: nothing, as std opens
+/// no directory as a file; a file's new name lasts as the file system's journal keeps it.
 pub fn sync_directory(dir: &Path) -> io::Result<()> {
     imp::sync_directory(dir)
 }
