@@ -76,7 +76,7 @@ export interface NativeFailure {
   code?: string
   /** The position of the offending event in its batch. */
   index?: number
-  /** The OS error number (positive) of a failed system call. */
+  /** The error number (positive) of a failed system call, as Node numbers it (`errno`). */
   errno?: number
   syscall?: string
   path?: string

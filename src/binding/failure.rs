@@ -5,6 +5,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use napi_derive::napi;
 
+use super::errno::node_errno;
 use crate::core::SessionError;
 
 /// Why one batch was rejected, in the fields of a Node.js error.
@@ -17,7 +18,7 @@ pub struct NativeFailure {
     pub code: Option<String>,
     /// The position of the offending event in its batch.
     pub index: Option<u32>,
-    /// The OS error number (positive) of a failed system call.
+    /// The error number (positive) of a failed system call, as Node numbers it (`errno`).
     pub errno: Option<i32>,
     pub syscall: Option<String>,
     pub path: Option<String>,
@@ -67,8 +68,8 @@ impl From<&SessionError> for NativeFailure {
             },
             SessionError::Io { syscall, path, source } => NativeFailure {
                 // A system error's code comes from its errno; one without (a short write) is ERR_IO.
-                code: source.raw_os_error().is_none().then(|| "ERR_IO".to_owned()),
-                errno: source.raw_os_error(),
+                code: node_errno(source).is_none().then(|| "ERR_IO".to_owned()),
+                errno: node_errno(source),
                 syscall: Some((*syscall).to_owned()),
                 path: Some(path.to_string_lossy().into_owned()),
                 ..NativeFailure::error("ERR_IO", err.to_string())

@@ -11,11 +11,11 @@
 
 use std::fs::{File, OpenOptions};
 use std::io::{ErrorKind, Read, Seek, SeekFrom};
-use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
 use super::durability::Durability;
 use super::error::SessionError;
+use super::platform;
 use super::regular_file::{self, Links};
 use super::side_files;
 
@@ -53,7 +53,7 @@ impl BatchRecord {
         record.extend_from_slice(bytes);
         let durability = self.durability;
         let file = self.file()?;
-        let written = file.write_all_at(&record, 0).and_then(|()| durability.sync_replacement(file));
+        let written = platform::write_all_at(file, &record, 0).and_then(|()| durability.sync_replacement(file));
         written.map_err(|err| SessionError::io("write", &self.path, err))
     }
 

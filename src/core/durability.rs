@@ -4,6 +4,8 @@ use std::fs::File;
 use std::io;
 use std::path::Path;
 
+use super::platform;
+
 /// What a resolved call survives.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Durability {
@@ -35,12 +37,13 @@ impl Durability {
     }
 
     /// Flushes the directory holding `path`, so that a file created or renamed there
-    /// survives power loss, when this mode asks for it.
+    /// survives power loss, when this mode asks for it (`platform::sync_directory`: nothing on
+    /// Windows).
     pub fn sync_directory_of(self, path: &Path) -> io::Result<()> {
         match (self, path.parent()) {
             (Durability::Full, Some(dir)) => {
                 let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
-                File::open(dir)?.sync_all()
+                platform::sync_directory(dir)
             }
             _ => Ok(()),
         }

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use super::event::EventError;
 use super::index::IndexError;
 use super::json::JsonError;
+use super::platform;
 use std::path::Path;
 
 /// Why a call on a session failed.
@@ -47,9 +48,10 @@ impl SessionError {
         matches!(self, SessionError::Io { source, .. } if source.kind() == io::ErrorKind::NotFound)
     }
 
-    /// Whether a file could not be opened for want of descriptors (EMFILE, ENFILE).
+    /// Whether a file could not be opened for want of descriptors (EMFILE, ENFILE; on Windows
+    /// ERROR_TOO_MANY_OPEN_FILES).
     pub fn is_out_of_descriptors(&self) -> bool {
-        matches!(self, SessionError::Io { source, .. } if matches!(source.raw_os_error(), Some(libc::EMFILE | libc::ENFILE)))
+        matches!(self, SessionError::Io { source, .. } if platform::is_out_of_descriptors(source))
     }
 
     /// A failed file-system call on `path`.

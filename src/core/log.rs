@@ -4,14 +4,14 @@
 //! appends, learns where its bytes landed from the kernel, and takes back only bytes it wrote.
 
 use std::fs::{self, File, OpenOptions, TryLockError};
-use std::io::{self, BufReader, Read, Seek, Write};
-use std::os::unix::fs::{FileExt, MetadataExt};
+use std::io::{self, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 
 use super::batch_record::RecordedBatch;
 use super::durability::Durability;
 use super::error::SessionError;
 use super::json::JsString;
+use super::platform::{self, FileId};
 use super::regular_file::{self, Links};
 use super::side_files;
 
@@ -28,8 +28,8 @@ const PAGE_BYTES: u64 = 4096;
 pub struct EventLog {
     path: PathBuf,
     file: Option<File>,
-    /// The open file's device and inode, to tell whether the path still names it.
-    identity: (u64, u64),
+    /// The open file's identity, to tell whether the path still names it.
+    identity: FileId,
     durability: Durability,
 }
 
@@ -97,7 +97,7 @@ impl EventLog {
             self.file = None;
         }
         let mut options = OpenOptions::new();
-        options.read(true).append(true);
+        platform::open_for_appending(&mut options);
         let (file, opened) = match regular_file::open(&self.path, &mut options, Links::Follow) {
             Ok(file) => (file, Opened::Existing),
             Err(err) if err.is_not_found() => {
@@ -117,13 +117,12 @@ impl EventLog {
             }
             Err(TryLockError::Error(err)) => return Err(self.io("flock", err)),
         }
-        let metadata = file.metadata().map_err(|err| self.io("fstat", err))?;
-        let identity = (metadata.dev(), metadata.ino());
+        let state = platform::state(&file).map_err(|err| self.io("fstat", err))?;
         // The file this log had open before it let its descriptor go is the same log.
-        let opened = if opened == Opened::Existing && identity == self.identity { Opened::Same } else { opened };
-        self.identity = identity;
+        let opened = if opened == Opened::Existing && state.id == self.identity { Opened::Same } else { opened };
+        self.identity = state.id;
         self.file = Some(file);
-        Ok((opened, metadata.len()))
+        Ok((opened, state.len))
     }
 
     /// Whether the log is open (and so locked by this writer).
@@ -150,18 +149,14 @@ impl EventLog {
     /// returns the offset where they start: lines others append land before or after them,
     /// never among them. On failure, the bytes that reached the log are taken back out.
     pub fn append(&mut self, bytes: &[u8], created: bool) -> Result<u64, SessionError> {
-        let mut file = self.file();
+        let file = self.file();
         let mut start: Option<u64> = None;
         let mut written = 0;
         let failure = loop {
             if written == bytes.len() {
                 break self.durability.sync_log(file).err().map(|err| self.io("fdatasync", err));
             }
-            let landed = file.write(&bytes[written..]).and_then(|count| {
-                // With O_APPEND the kernel puts the file position at the end of what it wrote.
-                Ok((file.stream_position()? - count as u64, count))
-            });
-            match landed {
+            match platform::append(file, &bytes[written..]) {
                 Ok((_, 0)) => break Some(self.io("write", io::ErrorKind::WriteZero.into())),
                 Ok((at, count)) if start.is_none_or(|start| start + written as u64 == at) => {
                     start.get_or_insert(at);
@@ -170,7 +165,7 @@ impl EventLog {
                 Ok((at, count)) => {
                     // Another appender's bytes landed between two parts of a short write.
                     self.take_back(at, count as u64, false);
-                    break Some(self.io("write", io::Error::from_raw_os_error(libc::EAGAIN)));
+                    break Some(self.io("write", platform::would_block()));
                 }
                 Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
                 Err(err) => break Some(self.io("write", err)),
@@ -198,7 +193,7 @@ impl EventLog {
         if log_len == start + len {
             let _ = file.set_len(start);
         } else if log_len > start + len {
-            let _ = write_at_position(file, &vec![b' '; len as usize], start);
+            let _ = platform::overwrite_in_appended(file, &vec![b' '; len as usize], start);
         }
         let _ = self.durability.sync_log(file);
         if created && start == 0 && log_len == len {
@@ -266,12 +261,12 @@ impl EventLog {
 
     /// The open log's length if its path still names it, `None` if not.
     fn len_if_still_at_path(&self) -> Result<Option<u64>, SessionError> {
-        let at_path = match fs::metadata(&self.path) {
-            Ok(metadata) => metadata,
+        let at_path = match platform::state_at(&self.path) {
+            Ok(state) => state,
             Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(None),
             Err(err) => return Err(self.io("stat", err)),
         };
-        Ok(((at_path.dev(), at_path.ino()) == self.identity).then_some(at_path.len()))
+        Ok((at_path.id == self.identity).then_some(at_path.len))
     }
 }
 
@@ -292,13 +287,13 @@ impl<'a> LogView<'a> {
     }
 
     /// A buffered reader of the log from byte `offset` on. It reads at positions of its own,
-    /// leaving the file's position, where the writer's appends are told where they landed, alone.
+    /// so that it and the writer's appends do not depend on each other (`platform::read_at`).
     pub fn reader_at(&self, offset: u64) -> Result<BufReader<PositionalReader<'a>>, SessionError> {
         Ok(BufReader::with_capacity(1 << 20, PositionalReader { file: self.file, at: offset }))
     }
 }
 
-/// Reads a file from a position of its own (`pread`).
+/// Reads a file from a position of its own (`platform::read_at`).
 #[derive(Debug)]
 pub struct PositionalReader<'a> {
     file: &'a File,
@@ -307,22 +302,10 @@ pub struct PositionalReader<'a> {
 
 impl Read for PositionalReader<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let read = self.file.read_at(buf, self.at)?;
+        let read = platform::read_at(self.file, buf, self.at)?;
         self.at += read as u64;
         Ok(read)
     }
-}
-
-/// Writes `bytes` at `offset` of the log. Writes to a file opened for appending go to its end
-/// on Linux whatever position they name, so appending is switched off for the write; no one
-/// else writes through this writer's open file.
-fn write_at_position(file: &File, bytes: &[u8], offset: u64) -> io::Result<()> {
-    use rustix::fs::{fcntl_getfl, fcntl_setfl, OFlags};
-    let flags = fcntl_getfl(file)?;
-    fcntl_setfl(file, flags - OFlags::APPEND)?;
-    let written = file.write_all_at(bytes, offset);
-    fcntl_setfl(file, flags)?;
-    written
 }
 
 /// The session id a log's header carries: the file name without `.jsonl`, as
@@ -382,6 +365,8 @@ mod tests {
         (dir, path, log)
     }
 
+    // Others append to the held log: Windows refuses that, its lock being mandatory.
+    #[cfg(unix)]
     #[test]
     fn appends_say_where_they_landed_after_others_lines() {
         let (_dir, path, mut log) = opened_with("{\"type\":\"a\"}\n");
@@ -390,6 +375,8 @@ mod tests {
         assert_eq!(log.append(b"{\"type\":\"c\"}\n", false).unwrap(), 26 + 17);
     }
 
+    // Others append to the held log: Windows refuses that, its lock being mandatory.
+    #[cfg(unix)]
     #[test]
     fn taking_back_cuts_the_end_or_blanks_bytes_others_wrote_after() {
         let (_dir, path, mut log) = opened_with("{\"type\":\"a\"}\n");

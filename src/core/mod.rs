@@ -8,6 +8,7 @@
 //! - `recovery`, `verify`, `reader`: rebuilding, checking and reading a session;
 //! - `regular_file`, `side_files`, `durability`, `error`: opening files, naming the files made
 //!   beside a session, flushing, and what can go wrong;
+//! - `platform`: the file operations that differ between Linux, macOS and Windows;
 //! - `fail_points`: where tests make the core panic.
 
 mod batch_record;
@@ -18,6 +19,7 @@ mod fail_points;
 mod index;
 mod json;
 mod log;
+mod platform;
 mod reader;
 mod recovery;
 mod regular_file;

@@ -3,10 +3,10 @@
 //! writer makes files of its own, a symbolic link planted there is refused instead of followed.
 
 use std::fs::{File, FileType, OpenOptions};
-use std::io;
 use std::path::Path;
 
 use super::error::SessionError;
+use super::platform;
 
 /// Whether a symbolic link at the path is followed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,6 +26,12 @@ pub fn open(path: &Path, options: &mut OpenOptions, links: Links) -> Result<File
         let no_follow = if links == Links::Refuse { libc::O_NOFOLLOW } else { 0 };
         options.custom_flags(libc::O_NONBLOCK | no_follow);
     }
+    // Windows has no FIFOs to wait on; a link is opened itself, and refused below as one.
+    #[cfg(windows)]
+    if links == Links::Refuse {
+        use std::os::windows::fs::OpenOptionsExt;
+        options.custom_flags(windows_sys::Win32::Storage::FileSystem::FILE_FLAG_OPEN_REPARSE_POINT);
+    }
     let file = options.open(path).map_err(|err| match err.raw_os_error() {
         #[cfg(unix)]
         Some(libc::ELOOP) if links == Links::Refuse => not_a_file(path, "a symbolic link"),
@@ -35,13 +41,14 @@ pub fn open(path: &Path, options: &mut OpenOptions, links: Links) -> Result<File
     Ok(file)
 }
 
-/// Fails with `NotAFile` unless `file` (opened at `path`) is a regular file.
+/// Fails with `NotAFile` unless `file` (opened at `path`) is a regular file (`EISDIR` for a
+/// directory, see `platform::is_a_directory`).
 pub fn require_regular(file: &File, path: &Path) -> Result<(), SessionError> {
     let file_type = file.metadata().map_err(|err| SessionError::io("fstat", path, err))?.file_type();
     if file_type.is_file() {
         Ok(())
     } else if file_type.is_dir() {
-        Err(SessionError::io("open", path, io::Error::from_raw_os_error(libc::EISDIR)))
+        Err(SessionError::io("open", path, platform::is_a_directory()))
     } else {
         Err(not_a_file(path, describe(file_type)))
     }
@@ -78,7 +85,8 @@ fn describe(file_type: FileType) -> &'static str {
     }
 }
 
-#[cfg(test)]
+// The special files are made as on Unix (mkfifo, /dev/zero, symlink).
+#[cfg(all(test, unix))]
 mod tests {
     use super::*;
 

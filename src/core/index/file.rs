@@ -2,11 +2,12 @@
 //! sees part of one.
 //!
 //! A write goes to a spare file beside the index (`<index>.spare`), which is then swapped
-//! with the index in one atomic rename (`RENAME_EXCHANGE`): the spare then holds the previous
+//! with the index in one atomic rename (`platform::swap`): the spare then holds the previous
 //! index, and the next write brings it up to date by writing only the pieces of text it lacks
 //! (see `pieces`). No file is created per write, which on ext4 costs several times the write
-//! itself, and a large index costs what changed in it, not its size. Where the file system
-//! cannot swap, or no index exists yet, the spare is renamed over the index.
+//! itself, and a large index costs what changed in it, not its size. Where the system or the
+//! file system cannot swap (Windows, some Linux file systems), or no index exists yet, the
+//! spare is renamed over the index, which is atomic too.
 //!
 //! A reader that opened an earlier index may still be reading it when it has become the
 //! spare: the spare is only written to when no one else has it open, and is otherwise left to
@@ -14,17 +15,13 @@
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, ErrorKind};
-#[cfg(target_os = "linux")]
-use std::os::fd::AsRawFd;
-use std::os::unix::fs::{FileExt, MetadataExt};
 use std::path::{Path, PathBuf};
-
-use rustix::fs::{renameat_with, RenameFlags, CWD};
 
 use super::pieces::{self, Layout, PieceRef};
 use super::SessionIndex;
 use crate::core::durability::Durability;
 use crate::core::error::SessionError;
+use crate::core::platform::{self, FileState};
 use crate::core::regular_file::{self, Links};
 use crate::core::side_files;
 
@@ -55,35 +52,30 @@ struct Written {
 
 /// What tells a file from the same file changed by someone else since.
 #[derive(Debug, PartialEq, Eq)]
-struct Stamp {
-    device: u64,
-    inode: u64,
-    len: u64,
-    modified: (i64, i64),
-}
+struct Stamp(FileState);
 
 impl Stamp {
     fn of(file: &File) -> io::Result<Self> {
-        file.metadata().map(|meta| Stamp::from(&meta))
+        platform::state(file).map(Stamp)
     }
 
     /// The stamp of the file at `path` (of a link itself, not what it points at); `None` when
     /// there is none.
     fn at(path: &Path) -> io::Result<Option<Self>> {
-        match fs::symlink_metadata(path) {
-            Ok(meta) => Ok(Some(Stamp::from(&meta))),
+        match platform::link_state_at(path) {
+            Ok(state) => Ok(Some(Stamp(state))),
             Err(err) if err.kind() == ErrorKind::NotFound => Ok(None),
             Err(err) => Err(err),
         }
     }
 
-    fn from(meta: &fs::Metadata) -> Self {
-        Stamp { device: meta.dev(), inode: meta.ino(), len: meta.len(), modified: (meta.mtime(), meta.mtime_nsec()) }
+    fn len(&self) -> u64 {
+        self.0.len
     }
 
     /// Whether both stamps were taken of the same file, changed or not.
     fn is_same_file(&self, other: &Stamp) -> bool {
-        (self.device, self.inode) == (other.device, other.inode)
+        self.0.id == other.0.id
     }
 }
 
@@ -127,9 +119,9 @@ impl IndexFile {
             .and_then(|()| Stamp::of(&spare))
             .map_err(|err| SessionError::io("write", &self.spare_path, err))?;
         let written = Written { layout, stamp, file: Some(spare) };
-        match renameat_with(CWD, &self.spare_path, CWD, &self.path, RenameFlags::EXCHANGE) {
+        match platform::swap(&self.spare_path, &self.path) {
             Ok(()) => self.spare = self.live.replace(written),
-            // No index yet, or a file system that cannot swap: move the spare into place.
+            // No index yet, or a system or file system that cannot swap: move the spare into place.
             Err(_) => {
                 fs::rename(&self.spare_path, &self.path).map_err(|err| SessionError::io("rename", &self.path, err))?;
                 self.live = Some(written);
@@ -189,7 +181,7 @@ impl IndexFile {
             // Read access too, so that a FIFO planted there opens at once and is refused.
             None => regular_file::open(&self.spare_path, OpenOptions::new().read(true).write(true), Links::Refuse)?,
         };
-        if open_only_here(&spare) {
+        if platform::open_only_here(&spare) {
             return Ok((spare, layout));
         }
         drop(spare);
@@ -206,30 +198,6 @@ impl IndexFile {
 /// Creates a file that did not exist (never through a link planted at its path).
 fn create_new(path: &Path) -> Result<File, SessionError> {
     regular_file::open(path, OpenOptions::new().write(true).create_new(true), Links::Refuse)
-}
-
-/// Whether no one but the caller has `file` open: only then does the kernel grant a write
-/// lease (`F_SETLEASE`). The lease is given back at once. Where leases are not available the
-/// answer is no, which costs a new file rather than risking a reader's view.
-#[cfg(target_os = "linux")]
-fn open_only_here(file: &File) -> bool {
-    /// `F_SETSIG` from `<asm-generic/fcntl.h>`, which the libc crate does not export for every target.
-    const F_SETSIG: libc::c_int = 10;
-    let fd = file.as_raw_fd();
-    // SAFETY: fcntl with integer arguments on a descriptor `file` keeps open; no memory is shared.
-    unsafe {
-        // Should someone open the file while the lease is held, the kernel signals the holder:
-        // SIGURG, which is ignored unless handled, rather than SIGIO, which ends the process.
-        libc::fcntl(fd, F_SETSIG, libc::SIGURG) == 0
-            && libc::fcntl(fd, libc::F_SETLEASE, libc::F_WRLCK) == 0
-            && libc::fcntl(fd, libc::F_SETLEASE, libc::F_UNLCK) == 0
-    }
-}
-
-/// Without leases there is no telling who has a file open: assume someone does.
-#[cfg(not(target_os = "linux"))]
-fn open_only_here(_file: &File) -> bool {
-    false
 }
 
 /// Turns `file`, holding the text laid out as `known` (`None`: unknown content), into the text
@@ -254,18 +222,18 @@ fn write_at_offsets(file: &File, writes: &[(u64, &str)]) -> io::Result<()> {
     let mut run_start = 0;
     for &(at, text) in writes {
         if run_start + run.len() as u64 != at || run.len() + text.len() > WRITE_RUN_BYTES {
-            file.write_all_at(&run, run_start)?;
+            platform::write_all_at(file, &run, run_start)?;
             run.clear();
             run_start = at;
         }
         if text.len() > WRITE_RUN_BYTES {
-            file.write_all_at(text.as_bytes(), at)?;
+            platform::write_all_at(file, text.as_bytes(), at)?;
             run_start = at + text.len() as u64;
         } else {
             run.extend_from_slice(text.as_bytes());
         }
     }
-    file.write_all_at(&run, run_start)
+    platform::write_all_at(file, &run, run_start)
 }
 
 /// Reads the index at `path`; `None` when there is no such file.
@@ -283,7 +251,7 @@ pub fn read_text(path: &Path) -> Result<Option<String>, SessionError> {
 fn read_with_stamp(path: &Path) -> Result<Option<(String, Stamp)>, SessionError> {
     let read = |mut file: File| {
         let stamp = Stamp::of(&file)?;
-        let mut bytes = Vec::with_capacity(stamp.len as usize);
+        let mut bytes = Vec::with_capacity(stamp.len() as usize);
         io::Read::read_to_end(&mut file, &mut bytes)?;
         let text = String::from_utf8(bytes).unwrap_or_else(|err| String::from_utf8_lossy(err.as_bytes()).into_owned());
         Ok((text, stamp))
