@@ -5,7 +5,7 @@
 const fs = require('node:fs')
 const path = require('node:path')
 const { IncrementalWriter } = require('incremental-writer')
-const { tempSession, logLines, readOrNull } = require('./helpers')
+const { tempSession, logLines, readOrNull, errnoOf } = require('./helpers')
 
 const circular = { type: 'input', seq: 1 }
 circular.self = circular
@@ -108,7 +108,7 @@ describe('file-system failures', () => {
     await expect(call).rejects.toThrow(Error)
     await expect(call).rejects.toMatchObject({
       code: 'ENOENT',
-      errno: -2,
+      errno: errnoOf('ENOENT'),
       syscall: 'open',
       path: eventFile,
       message: `ENOENT: no such file or directory, open '${eventFile}'`,

