@@ -35,8 +35,8 @@ function foreignLine(n, seq) {
   return JSON.stringify(event) + '\n'
 }
 
-/** Makes the writer's calls `first` to `first + count - 1` without awaiting them, runs `between(call)` after each, then waits for all; records which resolved. */
-async function burst(writer, first, count, outcome, between = () => {}) {
+/** Makes the writer's calls `first` to `first + count - 1` without awaiting them, awaits `between(call)` after each, then waits for all; records which resolved. */
+async function burst(writer, first, count, outcome, between = async () => {}) {
   const pending = []
   for (let call = first; call < first + count; call++) {
     pending.push(
@@ -45,7 +45,7 @@ async function burst(writer, first, count, outcome, between = () => {}) {
         (err) => outcome.rejected.push(`call ${call}: ${err.code} ${err.message}`),
       ),
     )
-    between(call)
+    await between(call)
   }
   await Promise.all(pending)
 }
@@ -120,7 +120,10 @@ it(`keeps every line this process appends behind ${CALLS} in-flight calls`, asyn
   const writer = new IncrementalWriter(session.eventFile, session.indexFile)
   const outcome = { calls: CALLS, acknowledged: [], rejected: [] }
   const foreignSeqs = []
-  const appendBehind = (call) => {
+  const appendBehind = async (call) => {
+    // Calls made in one turn leave for the pool together once the turn's code yields: yield
+    // once, so that this append lands while the writer is storing the calls made so far.
+    await Promise.resolve()
     const seq = 3 * call + 2
     fs.appendFileSync(session.eventFile, foreignLine(foreignSeqs.length, seq))
     foreignSeqs.push(seq)
@@ -128,7 +131,22 @@ it(`keeps every line this process appends behind ${CALLS} in-flight calls`, asyn
   // The first call creates the log with its header; the lines behind the writer come after it.
   await burst(writer, 0, 1, outcome)
   for (let first = 1; first < CALLS; first += BURST) await burst(writer, first, Math.min(BURST, CALLS - first), outcome, appendBehind)
-  await expectSharedLog(writer, outcome, foreignSeqs)
+  const lines = await expectSharedLog(writer, outcome, foreignSeqs)
+  // The appends did race the writer: within some burst, a line appended behind it lies between
+  // two of that burst's calls.
+  const burstOf = (call) => Math.floor((call - 1) / BURST)
+  const callsOfBurst = new Map()
+  lines.forEach(({ event }, position) => {
+    if (!event || typeof event.call !== 'number' || event.call === 0) return
+    const [firstAt, lastAt] = callsOfBurst.get(burstOf(event.call)) || [position, position]
+    callsOfBurst.set(burstOf(event.call), [Math.min(firstAt, position), Math.max(lastAt, position)])
+  })
+  const raced = lines.filter(({ event }, position) => {
+    if (!event || event.by !== 'shutdown') return false
+    const [firstAt, lastAt] = callsOfBurst.get(burstOf((event.seq - 2) / 3)) || [Infinity, -Infinity]
+    return firstAt < position && position < lastAt
+  })
+  expect(raced.length).toBeGreaterThan(0)
 }, 120_000)
 
 it(`keeps every line another process appends while the writer makes its calls`, async () => {
