@@ -199,7 +199,10 @@ describe('a bounded descriptor budget', () => {
       await first.appendEvents([{ type: 'checkpoint', seq: 2, reason: 'auto', stateId: 'y' }])
       expect(first.getCachedIndex()).toMatchObject({ eventCount: 3, checkpoints: [{ seq: 0 }, { seq: 2 }], states: { x: { env: [1, 2] } } })
       expect(await verify(...paths('a'))).toMatchObject({ ok: true })
+      // Suspend the first again: closing it still removes the files it made beside the session.
+      await second.appendEvents([{ type: 'input', seq: 1 }])
       await Promise.all([first.close(), second.close()])
+      expect(fs.readdirSync(sessions.ours.dir).sort()).toEqual(['a.index.json', 'a.jsonl', 'b.index.json', 'b.jsonl'])
     } finally {
       setDescriptorBudget(512)
     }

@@ -90,9 +90,18 @@ impl EventLog {
     /// when the path names anything but a regular file (it may be a link to one). Also says
     /// the log's length.
     pub fn open(&mut self) -> Result<(Opened, u64), SessionError> {
+        Ok(self.open_creating(true)?.expect("a missing log is created"))
+    }
+
+    /// `open`, except that a missing log is not created: `None` then.
+    pub fn open_if_exists(&mut self) -> Result<Option<(Opened, u64)>, SessionError> {
+        self.open_creating(false)
+    }
+
+    fn open_creating(&mut self, create: bool) -> Result<Option<(Opened, u64)>, SessionError> {
         if self.file.is_some() {
             if let Some(len) = self.len_if_still_at_path()? {
-                return Ok((Opened::Same, len));
+                return Ok(Some((Opened::Same, len)));
             }
             self.file = None;
         }
@@ -100,6 +109,7 @@ impl EventLog {
         platform::open_for_appending(&mut options);
         let (file, opened) = match regular_file::open(&self.path, &mut options, Links::Follow) {
             Ok(file) => (file, Opened::Existing),
+            Err(err) if err.is_not_found() && !create => return Ok(None),
             Err(err) if err.is_not_found() => {
                 let file = regular_file::open(&self.path, options.create_new(true), Links::Follow)?;
                 self.durability.sync_directory_of(&self.path).map_err(|err| self.io("fsync", err))?;
@@ -122,7 +132,7 @@ impl EventLog {
         let opened = if opened == Opened::Existing && state.id == self.identity { Opened::Same } else { opened };
         self.identity = state.id;
         self.file = Some(file);
-        Ok((opened, state.len))
+        Ok(Some((opened, state.len)))
     }
 
     /// Whether the log is open (and so locked by this writer).

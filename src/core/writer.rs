@@ -213,13 +213,29 @@ impl Writer {
     }
 
     /// Lets the session go: the log is closed, its lock released, and the files made beside the
-    /// log and the index removed. The index stays readable; a later batch opens the log again
-    /// and checks it anew.
+    /// log and the index removed (those of a session suspended since its last call too, unless
+    /// its log is gone or another process holds it now). The index stays readable; a later
+    /// batch opens the log again and checks it anew.
     pub fn close(&mut self) {
-        let held = self.log.is_open();
+        let held = self.log.is_open() || (self.index_version > 0 && self.reclaim_for_closing());
         self.log.close();
         self.record.close(held);
         self.index_file.close(held);
+    }
+
+    /// Takes the log and its lock back for closing a session suspended since its last call,
+    /// if the log is still there and no other process holds it; then takes back a batch that a
+    /// crash of another writer cut short meanwhile, as the next opening would, so that the
+    /// record of that batch can go. Says whether the session is held again.
+    fn reclaim_for_closing(&mut self) -> bool {
+        if !matches!(self.log.open_if_exists(), Ok(Some(_))) {
+            return false;
+        }
+        match self.record.read() {
+            Ok(None) => true,
+            Ok(Some(batch)) => self.log.take_back_recorded(&batch).is_ok(),
+            Err(_) => false,
+        }
     }
 
     /// Writes one batch at the log's end (after a newline when `on_a_new_line`, to end a line
@@ -573,6 +589,50 @@ mod tests {
         assert_eq!(index.checkpoint_count(), 2);
         assert_eq!(writer.index_json().unwrap(), read(&s.index));
         assert!(read(&s.index).contains("\"x\": 1"), "the recorded state is kept");
+    }
+
+    #[test]
+    fn closing_a_suspended_session_takes_back_a_batch_another_writer_left_cut_short_and_removes_the_side_files() {
+        let s = session();
+        let mut writer = Writer::open(&s.log, &s.index, Durability::None);
+        writer.append_batch("{\"type\":\"input\",\"seq\":0}\n", CREATED).unwrap();
+        writer
+            .append_batch("{\"type\":\"checkpoint\",\"seq\":1,\"reason\":\"r\",\"stateId\":\"a\"}\n", CREATED)
+            .unwrap();
+        writer.suspend();
+        let before = read(&s.log);
+        // Meanwhile another writer took the session and was killed in the middle of a batch.
+        let batch: String = (2..200)
+            .map(|seq| format!("{{\"type\":\"input\",\"seq\":{seq},\"pad\":\"{}\"}}\n", "x".repeat(100)))
+            .collect();
+        BatchRecord::new(&s.log, Durability::None).write(before.len() as u64, batch.as_bytes()).unwrap();
+        let mut file = fs::OpenOptions::new().append(true).open(&s.log).unwrap();
+        file.write_all(&batch.as_bytes()[..4096 * 3 - before.len()]).unwrap();
+        writer.close();
+        assert_eq!(read(&s.log), before);
+        let mut left: Vec<_> = fs::read_dir(s._dir.path()).unwrap().map(|entry| entry.unwrap().file_name()).collect();
+        left.sort();
+        assert_eq!(left, ["s1.index.json", "s1.jsonl"]);
+    }
+
+    #[test]
+    fn closing_a_suspended_session_another_process_holds_leaves_its_files() {
+        let s = session();
+        let mut writer = Writer::open(&s.log, &s.index, Durability::None);
+        writer
+            .append_batch("{\"type\":\"checkpoint\",\"seq\":0,\"reason\":\"r\",\"stateId\":\"a\"}\n", CREATED)
+            .unwrap();
+        writer
+            .append_batch("{\"type\":\"checkpoint\",\"seq\":1,\"reason\":\"r\",\"stateId\":\"b\"}\n", CREATED)
+            .unwrap();
+        writer.suspend();
+        let mut other = Writer::open(&s.log, &s.index, Durability::None);
+        other.append_batch("{\"type\":\"input\",\"seq\":2}\n", CREATED).unwrap();
+        writer.close();
+        other.append_batch("{\"type\":\"input\",\"seq\":3}\n", CREATED).unwrap();
+        assert!(read(&s.index).contains("\"eventCount\": 4"));
+        let batch_record = side_files::beside(&s.log, ".batch");
+        assert!(batch_record.exists(), "the holder's batch record is kept");
     }
 
     #[test]
