@@ -121,7 +121,8 @@ export declare function repairSession(eventFile: string, indexFile: string): Pro
 
 /**
  * Sets how many file descriptors this process's sessions may keep open between calls
- * (512 by default); idle sessions used least recently give theirs back beyond it.
+ * (512 by default); beyond it, idle sessions used least recently are suspended (their files
+ * closed, their index let go of until their next call).
  */
 export declare function setDescriptorBudget(descriptors: number): void
 

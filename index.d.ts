@@ -198,8 +198,9 @@ export declare function verify(eventFile: string, indexFile?: string): Promise<V
 /**
  * Sets how many file descriptors this process's sessions may keep open between calls (512 by
  * default, room for the server's own under a limit of 1,024). Beyond it, the idle sessions used
- * least recently close their files, releasing their lock, and open them again on their next
- * call. Throws `ERR_INVALID_ARG_VALUE` unless `descriptors` is a non-negative integer.
+ * least recently are suspended: they close their files, releasing their lock, and let go of
+ * their index in memory, and open and read them again on their next call. Throws
+ * `ERR_INVALID_ARG_VALUE` unless `descriptors` is a non-negative integer.
  */
 export declare function setDescriptorBudget(descriptors: number): void
 

@@ -101,7 +101,8 @@ pub fn drain_writers(writers: Vec<&NativeWriter>) -> AsyncTask<OffThread<Vec<Nat
 }
 
 /// Sets how many file descriptors this process's sessions may keep open between calls
-/// (512 by default); idle sessions used least recently give theirs back beyond it.
+/// (512 by default); beyond it, idle sessions used least recently are suspended (their files
+/// closed, their index let go of until their next call).
 #[napi]
 pub fn set_descriptor_budget(descriptors: u32) {
     binding::descriptors::set_budget(descriptors as usize);

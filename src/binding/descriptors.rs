@@ -4,9 +4,8 @@
 //! while the sessions hold more than the budget, those used least recently that are idle are
 //! suspended: they give their descriptors back, and their index in memory with them, and open
 //! their files and load their index again on their next call. So the budget also bounds how
-//! many indexes the process holds in memory. When opening a file fails for
-//! want of descriptors (EMFILE, ENFILE), every idle session gives its back before the change is
-//! tried again.
+//! many indexes the process holds in memory. When opening a file fails for want of descriptors
+//! (EMFILE, ENFILE), every idle session is suspended before the change is tried again.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicUsize, Ordering};
