@@ -46,7 +46,9 @@ export declare class NativeWriter {
 
 /**
  * Stores the queued changes of each of `writers`, in order, off the main thread and in one
- * task for all of them; resolves to their drains, in the order of `writers`.
+ * task for all of them, one session after another; resolves to their drains, in the order of
+ * `writers`. One trip for many sessions: the main thread pays one hand-off and one completion
+ * for all of them (`lib/drain-scheduler.js` makes the trips).
  */
 export declare function drainWriters(writers: Array<NativeWriter>): Promise<NativeDrain[]>
 

@@ -42,8 +42,7 @@ function trip() {
   const queues = waiting
   waiting = []
   const tasks = Math.min(queues.length, TASKS_PER_TRIP)
-  if (tasks === 1) drainTogether(queues)
-  else for (let task = 0; task < tasks; task++) drainTogether(queues.filter((_, at) => at % tasks === task))
+  for (let task = 0; task < tasks; task++) drainTogether(queues.filter((_, at) => at % tasks === task))
 }
 
 async function drainTogether(queues) {

@@ -93,11 +93,13 @@ impl NativeWriter {
 }
 
 /// Stores the queued changes of each of `writers`, in order, off the main thread and in one
-/// task for all of them; resolves to their drains, in the order of `writers`.
+/// task for all of them, one session after another; resolves to their drains, in the order of
+/// `writers`. One trip for many sessions: the main thread pays one hand-off and one completion
+/// for all of them (`lib/drain-scheduler.js` makes the trips).
 #[napi(ts_return_type = "Promise<NativeDrain[]>")]
 pub fn drain_writers(writers: Vec<&NativeWriter>) -> AsyncTask<OffThread<Vec<NativeDrain>>> {
     let writers: Vec<_> = writers.iter().map(|writer| Arc::clone(&writer.shared)).collect();
-    AsyncTask::new(OffThread::new(move || binding::drains::drain_all(&writers)))
+    AsyncTask::new(OffThread::new(move || writers.iter().map(|writer| writer.drain()).collect()))
 }
 
 /// Sets how many file descriptors this process's sessions may keep open between calls

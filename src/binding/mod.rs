@@ -1,9 +1,8 @@
 //! What the bindings need beyond the class itself: the shared writer and its queue, the
-//! async tasks that work off the main thread (one trip for the writers called together), and
-//! the failure records JS turns into errors (with Node's numbers for system errors).
+//! async tasks that work off the main thread, and the failure records JS turns into errors
+//! (with Node's numbers for system errors).
 
 pub mod descriptors;
-pub mod drains;
 pub mod errno;
 pub mod failure;
 pub mod off_thread;

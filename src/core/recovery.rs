@@ -178,7 +178,7 @@ impl Baseline {
     /// Whether `index`, which kept the first `kept` checkpoints of the baseline's and dropped
     /// `dropped`, now writes a different text than it did.
     fn changed_into(&self, index: &SessionIndex, kept: usize, dropped: &[JsValue]) -> bool {
-        let found_again = index.checkpoint_entries().get(kept.min(self.checkpoints)..);
+        let found_again = index.checkpoint_entries().get(kept..);
         !self.had_checkpoints_array
             || index.checkpoint_count() != self.checkpoints
             || self.event_count != index.event_count_text()

@@ -9,7 +9,7 @@ use super::durability::Durability;
 use super::error::SessionError;
 use super::event::Event;
 use super::fail_points;
-use super::index::{self, IndexFile, SessionIndex};
+use super::index::{IndexFile, SessionIndex};
 use super::json::{JsValue, JsonError};
 use super::log::{EventLog, Opened};
 use super::platform;
@@ -94,7 +94,7 @@ impl Writer {
     pub fn index_json(&self) -> Option<String> {
         match &self.index {
             Some(index) => Some(index.to_json()),
-            None if self.suspended => index::read_text(self.index_file.path()).ok().flatten(),
+            None if self.suspended => self.index_file.read_text().ok().flatten(),
             None => None,
         }
     }
@@ -217,6 +217,7 @@ impl Writer {
     /// its log is gone or another process holds it now). The index stays readable; a later
     /// batch opens the log again and checks it anew.
     pub fn close(&mut self) {
+        // A session that was never opened (no index version yet) has made no files to remove.
         let held = self.log.is_open() || (self.index_version > 0 && self.reclaim_for_closing());
         self.log.close();
         self.record.close(held);
@@ -584,7 +585,7 @@ mod tests {
         writer
             .append_batch("{\"type\":\"checkpoint\",\"seq\":2,\"reason\":\"r\",\"stateId\":\"b\"}\n", CREATED)
             .unwrap();
-        let index: SessionIndex = index::read(&s.index).unwrap().unwrap();
+        let index: SessionIndex = crate::core::index::read(&s.index).unwrap().unwrap();
         assert_eq!(index.event_count(), Some(3.0));
         assert_eq!(index.checkpoint_count(), 2);
         assert_eq!(writer.index_json().unwrap(), read(&s.index));

@@ -106,6 +106,12 @@ impl IndexFile {
         Ok(Some(index))
     }
 
+    /// The index file's text as it is (decoded as `read` decodes it), changing nothing this
+    /// writer knows of it; `None` when there is no such file.
+    pub fn read_text(&self) -> Result<Option<String>, SessionError> {
+        Ok(read_with_stamp(&self.path)?.map(|(text, _)| text))
+    }
+
     /// Replaces the index with the text `text` makes, flushed as the durability mode asks;
     /// returns how many bytes of it had to be written. Readers see the old index or the new
     /// one, never a part; after an error the index is untouched.
@@ -239,11 +245,6 @@ fn write_at_offsets(file: &File, writes: &[(u64, &str)]) -> io::Result<()> {
 /// Reads the index at `path`; `None` when there is no such file.
 pub fn read(path: &Path) -> Result<Option<SessionIndex>, SessionError> {
     read_with_stamp(path)?.map(|(text, _)| parse(path, &text)).transpose()
-}
-
-/// The index file's text as it is (decoded as `read` decodes it); `None` when there is no such file.
-pub fn read_text(path: &Path) -> Result<Option<String>, SessionError> {
-    Ok(read_with_stamp(path)?.map(|(text, _)| text))
 }
 
 /// The file's text (decoded as `readFile(file, 'utf8')` decodes it, bytes that are not UTF-8

@@ -6,7 +6,7 @@ mod file;
 mod pieces;
 mod text;
 
-pub use file::{read, read_text, IndexFile};
+pub use file::{read, IndexFile};
 
 use super::event::{Event, EventKind};
 use super::json::{JsObject, JsString, JsValue, JsonError};
