@@ -36,7 +36,7 @@ impl NativeWriter {
             Some("full") => core::Durability::Full,
             _ => core::Durability::None,
         };
-        guarded(|| NativeWriter { shared: SharedWriter::new(core::Writer::open(event_file, index_file, durability)) })
+        guarded(|| NativeWriter { shared: SharedWriter::new(core::Writer::new(event_file, index_file, durability)) })
     }
 
     /// Queues a batch of events (JSON lines, each ending in a newline) with the caller's time

@@ -56,7 +56,7 @@ pub fn verify_session(log: &Path, index: &Path) -> NativeVerification {
 
 /// Applies the recovery opening a session does, and lists what it changed.
 pub fn repair_session(log: &Path, index: &Path) -> NativeRepair {
-    let mut writer = Writer::open(log, index, Durability::Full);
+    let mut writer = Writer::new(log, index, Durability::Full);
     let repaired = writer.repair();
     writer.close();
     match repaired {

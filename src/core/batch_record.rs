@@ -17,7 +17,7 @@ use super::durability::Durability;
 use super::error::SessionError;
 use super::platform;
 use super::regular_file::{self, Links};
-use super::side_files;
+use super::side_files::{self, OnClose};
 
 /// The first bytes of a record: a name and a version.
 const MAGIC: &str = "incremental-writer batch 1";
@@ -78,22 +78,43 @@ impl BatchRecord {
         self.file.is_some()
     }
 
-    /// Closes the record; with `remove`, deletes it (when the last batch is known to be whole).
-    pub fn close(&mut self, remove: bool) {
+    /// Closes the record; removes it with `OnClose::Remove` (when the last batch is known to be
+    /// whole).
+    pub fn close(&mut self, on_close: OnClose) {
         self.file = None;
-        if remove {
+        if on_close == OnClose::Remove {
             // Best effort: a record left behind describes a whole batch, which recovery leaves be.
             let _ = std::fs::remove_file(&self.path);
         }
     }
 
+    /// Whether a record is beside the log: a writer that had the session did not close it (it
+    /// crashed, lost power, or still has it, suspended).
+    pub fn exists(&self) -> bool {
+        self.path.symlink_metadata().is_ok()
+    }
+
+    /// The record's file, opened or created (its name made durable as the mode asks, before any
+    /// batch it records goes into the log).
     fn file(&mut self) -> Result<&File, SessionError> {
-        if self.file.is_none() {
-            let mut options = OpenOptions::new();
-            options.read(true).write(true).create(true);
-            self.file = Some(regular_file::open(&self.path, &mut options, Links::Refuse)?);
-        }
-        Ok(self.file.as_ref().expect("opened above"))
+        let file = match self.file.take() {
+            Some(file) => file,
+            None => {
+                let mut options = OpenOptions::new();
+                options.read(true).write(true);
+                match regular_file::open(&self.path, &mut options, Links::Refuse) {
+                    Err(err) if err.is_not_found() => {
+                        let file = regular_file::open(&self.path, options.create_new(true), Links::Refuse)?;
+                        self.durability
+                            .sync_new_name(&self.path)
+                            .map_err(|err| SessionError::io("fsync", &self.path, err))?;
+                        file
+                    }
+                    opened => opened?,
+                }
+            }
+        };
+        Ok(self.file.insert(file))
     }
 }
 
@@ -128,7 +149,7 @@ mod tests {
         let cut = text.iter().position(|&byte| byte == b'\n').unwrap() + 5;
         std::fs::write(&path, &text[..cut]).unwrap();
         assert_eq!(BatchRecord::new(&log, Durability::None).read().unwrap(), None);
-        record.close(true);
+        record.close(OnClose::Remove);
         assert!(!path.exists());
     }
 }

@@ -12,8 +12,9 @@ pub enum Durability {
     /// Written to the OS: survives the process crashing, not the machine losing power.
     #[default]
     None,
-    /// The log is also flushed to the disk (fdatasync): its events survive power loss;
-    /// the index may lag, and is rebuilt from the log when it does.
+    /// The log is also flushed to the disk (fdatasync), and the name of each file the writer
+    /// creates: its events survive power loss; the index may lag, and is rebuilt from the log
+    /// when it does.
     Data,
     /// The log, the new index and their directory are flushed: both survive power loss.
     Full,
@@ -36,16 +37,31 @@ impl Durability {
         }
     }
 
-    /// Flushes the directory holding `path`, so that a file created or renamed there
-    /// survives power loss, when this mode asks for it (`platform::sync_directory`: nothing on
-    /// Windows).
-    pub fn sync_directory_of(self, path: &Path) -> io::Result<()> {
-        match (self, path.parent()) {
-            (Durability::Full, Some(dir)) => {
-                let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
-                platform::sync_directory(dir)
-            }
-            _ => Ok(()),
+    /// Makes the name of a file just created at `path` durable, when this mode keeps that file
+    /// across a power cut (`data`: the log and the batch record, and the index's first name;
+    /// `full`: the same): flushes the directory holding it (`platform::sync_directory`: nothing
+    /// on Windows). Once per file, not per call.
+    pub fn sync_new_name(self, path: &Path) -> io::Result<()> {
+        match self {
+            Durability::Data | Durability::Full => sync_directory_of(path),
+            Durability::None => Ok(()),
         }
+    }
+
+    /// Makes a rename onto `path` durable (the index swapped with its spare), when this mode
+    /// asks for it (`full`): flushes the directory holding it.
+    pub fn sync_renamed(self, path: &Path) -> io::Result<()> {
+        match self {
+            Durability::Full => sync_directory_of(path),
+            Durability::None | Durability::Data => Ok(()),
+        }
+    }
+}
+
+/// Flushes the directory holding `path`.
+fn sync_directory_of(path: &Path) -> io::Result<()> {
+    match path.parent() {
+        Some(dir) => platform::sync_directory(if dir.as_os_str().is_empty() { Path::new(".") } else { dir }),
+        None => Ok(()),
     }
 }

@@ -12,6 +12,7 @@ use super::durability::Durability;
 use super::error::SessionError;
 use super::json::JsString;
 use super::platform::{self, FileId};
+use super::recovery::Span;
 use super::regular_file::{self, Links};
 use super::side_files;
 
@@ -26,7 +27,10 @@ const PAGE_BYTES: u64 = 4096;
 /// The log file of one session, kept open and locked between batches.
 #[derive(Debug)]
 pub struct EventLog {
+    /// The log file's path, symbolic links at it followed (`regular_file::resolve_links`).
     path: PathBuf,
+    /// The session id the header carries, from the path the caller gave.
+    session_id: String,
     file: Option<File>,
     /// The open file's identity, to tell whether the path still names it.
     identity: FileId,
@@ -44,6 +48,22 @@ pub enum Opened {
     Created,
 }
 
+/// Takes `len` bytes at `start` out of the log `file`: cut when they end it, and otherwise, since
+/// lines follow, overwritten with spaces, which JSON readers pass over as the whitespace before
+/// the next line. Returns the log's length after.
+fn remove(file: &File, start: u64, len: u64) -> io::Result<u64> {
+    let log_len = file.metadata()?.len();
+    if log_len == start + len {
+        file.set_len(start)?;
+        Ok(start)
+    } else {
+        if log_len > start + len {
+            platform::overwrite_in_appended(file, &vec![b' '; len as usize], start)?;
+        }
+        Ok(log_len)
+    }
+}
+
 /// Read-only access to a log's bytes, for scanning: the writer's open log or a file opened
 /// only to be read (`verify`).
 #[derive(Debug, Clone, Copy)]
@@ -53,12 +73,15 @@ pub struct LogView<'a> {
 }
 
 impl EventLog {
-    /// A log at `path`; nothing is opened or created until `open`.
+    /// A log at `path`, written through a symbolic link there; nothing is opened or created
+    /// until `open`.
     pub fn new(path: impl Into<PathBuf>, durability: Durability) -> Self {
-        EventLog { path: path.into(), file: None, identity: (0, 0), durability }
+        let given = path.into();
+        let session_id = session_id(&given);
+        EventLog { path: regular_file::resolve_links(&given), session_id, file: None, identity: (0, 0), durability }
     }
 
-    /// The log's path.
+    /// The log's path (where symbolic links at the path given lead).
     pub fn path(&self) -> &Path {
         &self.path
     }
@@ -70,8 +93,8 @@ impl EventLog {
     }
 
     /// The session id the header carries; see `session_id`.
-    pub fn session_id(&self) -> String {
-        session_id(&self.path)
+    pub fn session_id(&self) -> &str {
+        &self.session_id
     }
 
     /// The session header line, newline included, written first in a new log; `created` is the
@@ -79,7 +102,7 @@ impl EventLog {
     pub fn header_line(&self, created: &str) -> String {
         let created = JsString::new(created);
         let created = created.escaped();
-        let id = JsString::new(&self.session_id());
+        let id = JsString::new(&self.session_id);
         format!("{{\"type\":\"session\",\"version\":1,\"id\":\"{}\",\"created\":\"{created}\"}}\n", id.escaped())
     }
 
@@ -112,7 +135,7 @@ impl EventLog {
             Err(err) if err.is_not_found() && !create => return Ok(None),
             Err(err) if err.is_not_found() => {
                 let file = regular_file::open(&self.path, options.create_new(true), Links::Follow)?;
-                self.durability.sync_directory_of(&self.path).map_err(|err| self.io("fsync", err))?;
+                self.durability.sync_new_name(&self.path).map_err(|err| self.io("fsync", err))?;
                 (file, Opened::Created)
             }
             Err(err) => return Err(err),
@@ -157,8 +180,9 @@ impl EventLog {
 
     /// Appends `bytes` (not empty) at the log's end, flushed as the durability mode asks, and
     /// returns the offset where they start: lines others append land before or after them,
-    /// never among them. On failure, the bytes that reached the log are taken back out.
-    pub fn append(&mut self, bytes: &[u8], created: bool) -> Result<u64, SessionError> {
+    /// never among them. On failure, the bytes that reached the log are taken back out (and the
+    /// log removed when `remove_if_empty` and nothing is left of it).
+    pub fn append(&mut self, bytes: &[u8], remove_if_empty: bool) -> Result<u64, SessionError> {
         let file = self.file();
         let mut start: Option<u64> = None;
         let mut written = 0;
@@ -185,37 +209,31 @@ impl EventLog {
             (None, Some(start)) => Ok(start),
             (failure, start) => {
                 if let Some(start) = start {
-                    self.take_back(start, written as u64, created);
+                    self.take_back(start, written as u64, remove_if_empty);
                 }
                 Err(failure.unwrap_or_else(|| self.io("write", io::ErrorKind::WriteZero.into())))
             }
         }
     }
 
-    /// Takes back out of the log `len` bytes this writer wrote at `start`: the log is cut back
-    /// to `start` when they end it (and removed when `created` and nothing is left), and
-    /// otherwise, since others' lines follow, they are overwritten with spaces, which JSON
-    /// readers pass over as the whitespace before the next line. Best effort: the caller
+    /// Takes back out of the log `len` bytes this writer wrote at `start` (see `remove`), and
+    /// removes the log when `remove_if_empty` and nothing is left of it. Best effort: the caller
     /// reports the error that made it undo.
-    pub fn take_back(&mut self, start: u64, len: u64, created: bool) {
+    pub fn take_back(&mut self, start: u64, len: u64, remove_if_empty: bool) {
         let Some(file) = &self.file else { return };
-        let Ok(log_len) = file.metadata().map(|metadata| metadata.len()) else { return };
-        if log_len == start + len {
-            let _ = file.set_len(start);
-        } else if log_len > start + len {
-            let _ = platform::overwrite_in_appended(file, &vec![b' '; len as usize], start);
-        }
+        let left = remove(file, start, len).ok();
         let _ = self.durability.sync_log(file);
-        if created && start == 0 && log_len == len {
+        if remove_if_empty && start == 0 && left == Some(0) {
             let _ = fs::remove_file(&self.path);
             self.file = None;
         }
     }
 
-    /// Takes back out of the log what reached it of `batch`, when a crash cut its write short;
-    /// returns where those bytes were and how many, or `None` when the log holds all of the
-    /// batch or none of it.
-    pub fn take_back_recorded(&mut self, batch: &RecordedBatch) -> Result<Option<(u64, u64)>, SessionError> {
+    /// Takes back out of the log what reached it of `batch`, when a crash or a power cut stopped
+    /// its write: its start (a write the kernel cut short at a page boundary), or the whole of
+    /// it with blocks the disk lost read as zeros. Returns where those bytes were and how many,
+    /// or `None` when the log holds all of the batch intact or none of it.
+    pub fn take_back_recorded(&mut self, batch: &RecordedBatch) -> Result<Option<Span>, SessionError> {
         let Some(&first) = batch.bytes.first() else { return Ok(None) };
         let log_len = self.len()?;
         if batch.base >= log_len {
@@ -228,15 +246,22 @@ impl EventLog {
             .take(until - batch.base)
             .read_to_end(&mut after_base)
             .map_err(|err| self.io("read", err))?;
-        for (at, _) in after_base.iter().enumerate().filter(|&(_, &byte)| byte == first) {
-            let matched = after_base[at..].iter().zip(&batch.bytes).take_while(|(a, b)| a == b).count() as u64;
-            let start = batch.base + at as u64;
-            if matched == batch.bytes.len() as u64 {
+        // Where the disk lost a block the log reads zeros: they stand for any byte of the batch.
+        let starts = after_base.iter().enumerate().filter(|&(at, &byte)| byte == first || (at == 0 && byte == 0));
+        for (at, _) in starts {
+            let pairs = after_base[at..].iter().zip(&batch.bytes);
+            let matched = pairs.clone().take_while(|&(&a, &b)| a == b || a == 0).count();
+            let lost_blocks = pairs.take(matched).any(|(&a, &b)| a == 0 && b != 0);
+            let (start, matched) = (batch.base + at as u64, matched as u64);
+            let whole = matched == batch.bytes.len() as u64;
+            if whole && !lost_blocks {
                 return Ok(None);
             }
             let at_line_start = at == 0 || after_base[at - 1] == b'\n' || first == b'\n';
             let cut_short = matched > 0
-                && (start + matched == log_len || (at_line_start && (start + matched).is_multiple_of(PAGE_BYTES)));
+                && (whole
+                    || start + matched == log_len
+                    || (at_line_start && (start + matched).is_multiple_of(PAGE_BYTES)));
             if cut_short {
                 self.take_back(start, matched, false);
                 return Ok(Some((start, matched)));
@@ -245,18 +270,34 @@ impl EventLog {
         Ok(None)
     }
 
-    /// Cuts the log back to `offset`; the bytes cut off are first kept in a new file beside
-    /// the log, whose path is returned. Only `repair` does this, to a last line that stopped
-    /// growing.
-    pub fn set_aside_tail(&mut self, offset: u64) -> Result<PathBuf, SessionError> {
+    /// Whether the log's bytes from `from` to `until` hold a NUL byte.
+    pub fn holds_nul(&self, from: u64, until: u64) -> Result<bool, SessionError> {
+        let mut bytes = Vec::new();
+        self.view()
+            .reader_at(from)?
+            .take(until.saturating_sub(from))
+            .read_to_end(&mut bytes)
+            .map_err(|err| self.io("read", err))?;
+        Ok(memchr::memchr(0, &bytes).is_some())
+    }
+
+    /// Moves `spans` of the log (in order, apart) out of it: their bytes are first kept in a new
+    /// file beside the log (`<log>.torn-<milliseconds>`), whose path is returned, then cut from
+    /// the log's end or, where lines follow, overwritten with spaces (see `remove`). Recovery
+    /// does this to lines no JSON reader can read: a torn last line, NUL bytes a power cut left.
+    pub fn set_aside(&mut self, spans: &[Span]) -> Result<PathBuf, SessionError> {
         let aside = side_files::aside(&self.path, "torn");
-        let mut tail = Vec::new();
-        self.view().reader_at(offset)?.read_to_end(&mut tail).map_err(|err| self.io("read", err))?;
+        let mut kept = Vec::new();
+        for &(offset, len) in spans {
+            self.view().reader_at(offset)?.take(len).read_to_end(&mut kept).map_err(|err| self.io("read", err))?;
+        }
         let mut options = OpenOptions::new();
-        let mut kept = regular_file::open(&aside, options.write(true).create_new(true), Links::Refuse)?;
-        kept.write_all(&tail).and_then(|()| kept.sync_all()).map_err(|err| SessionError::io("write", &aside, err))?;
+        let mut file = regular_file::open(&aside, options.write(true).create_new(true), Links::Refuse)?;
+        file.write_all(&kept).and_then(|()| file.sync_all()).map_err(|err| SessionError::io("write", &aside, err))?;
         let file = self.file();
-        file.set_len(offset).map_err(|err| self.io("ftruncate", err))?;
+        for &(offset, len) in spans.iter().rev() {
+            remove(file, offset, len).map_err(|err| self.io("ftruncate", err))?;
+        }
         self.durability.sync_log(file).map_err(|err| self.io("fdatasync", err))?;
         Ok(aside)
     }

@@ -24,6 +24,8 @@ mod reader;
 mod recovery;
 mod regular_file;
 mod side_files;
+#[cfg(test)]
+mod test_support;
 mod verify;
 mod writer;
 

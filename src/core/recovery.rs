@@ -2,8 +2,10 @@
 //! wrong or behind is rebuilt from the log, scanning only from the last checkpoint it can still
 //! trust when opening a session, or the whole log when repairing or verifying.
 //!
-//! Recovery never cuts the log: a last line without its newline may be another appender's,
-//! still being written. Whole lines that are not events stay in the log, unindexed.
+//! Recovery reads the log only: it reports what is damaged (lines holding NUL bytes, which a
+//! power cut leaves where the disk lost data, and a last line without its newline), and the
+//! writer sets that aside (`EventLog::set_aside`). Whole lines that are not events stay in the
+//! log, unindexed.
 
 use std::io::{BufRead, Read};
 use std::path::PathBuf;
@@ -24,6 +26,11 @@ pub struct Recovery {
     pub taken_back: Option<(u64, u64)>,
     /// Offsets of whole lines that are not events; they stay in the log, unindexed.
     pub unreadable_lines: Vec<u64>,
+    /// Lines holding NUL bytes, in the part of the log scanned: data a power cut lost, which
+    /// no JSON reader can read. Each `(offset, len)`, neighbours joined.
+    pub damaged: Vec<Span>,
+    /// Where the bytes the writer set aside (damaged lines, a torn last line) were kept.
+    pub set_aside_at: Option<PathBuf>,
     /// Where the scan of the log began: 0, or the last checkpoint the index could be trusted to.
     pub scanned_from: u64,
     /// Where the log's whole lines end: the index covers the log up to here.
@@ -53,6 +60,9 @@ impl Recovery {
                 path.display()
             ));
         }
+        if let Some(path) = &self.set_aside_at {
+            changes.push(format!("moved damaged bytes out of the log into {}", path.display()));
+        }
         if let Some(path) = &self.index_kept_at {
             changes.push(format!("moved the unreadable index to {}", path.display()));
         }
@@ -71,6 +81,9 @@ impl Recovery {
         changes
     }
 }
+
+/// A run of bytes in the log: where it starts and how long it is.
+pub type Span = (u64, u64);
 
 /// Bytes at the end of the log that are not a whole line.
 #[derive(Debug, Clone, PartialEq)]
@@ -100,8 +113,11 @@ struct Scan {
     /// Whether bytes without a newline follow the last whole line.
     partial: bool,
     unreadable_lines: Vec<u64>,
+    damaged: Vec<Span>,
     lines: u64,
     checkpoints: usize,
+    /// The largest numeric `seq` among the lines indexed, NaN when there was none.
+    max_seq: f64,
 }
 
 /// Checks the index against the log and rebuilds what disagrees; `loaded` is the index as
@@ -127,15 +143,22 @@ pub fn reconcile(
     let checkpoints_dropped = if scope == Scope::WholeLog { 0 } else { dropped.len() };
     let mut scanned_from = trusted.map_or(0, |trusted| trusted.offset);
     if trusted.is_none() {
-        index.reset_event_count();
+        index.set_event_count(0.0);
     }
     let mut scan = scan_into(log, &mut index, scanned_from, u64::MAX, trusted.is_some())?;
     if trusted.is_some_and(|trusted| !index.event_count_covers(trusted.seq)) {
         // An eventCount this log cannot give: count again from the start. The count changes.
         index.truncate_checkpoints(0);
-        index.reset_event_count();
+        index.set_event_count(0.0);
         scanned_from = 0;
         scan = scan_into(log, &mut index, 0, u64::MAX, false)?;
+    } else if trusted.is_some_and(|trusted| !count_is_the_tails(&index, trusted.seq, scan.max_seq)) {
+        // A count ahead of what the log's tail gives, as an index that outlived the end of its
+        // log in a power cut keeps: only the whole log tells the count (events before the
+        // checkpoint may have larger seqs). The checkpoints, trusted, stay as they are.
+        let mut counted = SessionIndex::new(session_id);
+        scan_into(log, &mut counted, 0, u64::MAX, false)?;
+        index.set_event_count(counted.event_count().unwrap_or(0.0));
     }
     let index_changed = before.is_none_or(|before| before.changed_into(&index, kept, &dropped));
     let log_len = log.len()?;
@@ -146,6 +169,7 @@ pub fn reconcile(
             kept_at: None,
         }),
         unreadable_lines: scan.unreadable_lines,
+        damaged: scan.damaged,
         scanned_from,
         indexed_to: scan.whole_end,
         lines_scanned: scan.lines,
@@ -155,6 +179,21 @@ pub fn reconcile(
         ..Recovery::default()
     };
     Ok((index, recovery))
+}
+
+/// Whether the index's `eventCount`, a valid count once the lines from its last trusted
+/// checkpoint on were indexed, is the count those lines give: one past the largest `seq` among
+/// the checkpoint's (`checkpoint_seq`) and theirs (`tail_max_seq`, NaN when none has one). When it
+/// is larger, the count is ahead of the log, or comes from events before the checkpoint with
+/// larger `seq`s.
+fn count_is_the_tails(index: &SessionIndex, checkpoint_seq: Option<f64>, tail_max_seq: f64) -> bool {
+    let tail_max = match checkpoint_seq {
+        Some(seq) if !tail_max_seq.is_nan() => seq.max(tail_max_seq),
+        Some(seq) => seq,
+        None => tail_max_seq,
+    };
+    let tail_count = if tail_max.is_nan() { 0.0 } else { tail_max + 1.0 };
+    index.event_count() == Some(tail_count)
 }
 
 /// What tells whether reconciling changed a loaded index, without rendering the index: the
@@ -250,7 +289,7 @@ fn scan_into(
     skip_first: bool,
 ) -> Result<Scan, SessionError> {
     let mut reader = log.reader_at(offset)?.take(until.saturating_sub(offset));
-    let mut scan = Scan { whole_end: offset, ..Scan::default() };
+    let mut scan = Scan { whole_end: offset, max_seq: f64::NAN, ..Scan::default() };
     let mut line = Vec::new();
     loop {
         line.clear();
@@ -258,24 +297,82 @@ fn scan_into(
         if read == 0 {
             return Ok(scan);
         }
-        if line.last() != Some(&b'\n') {
+        let at = scan.whole_end;
+        if line.contains(&0) {
+            add_span(&mut scan.damaged, (at, read as u64));
+        } else if line.last() != Some(&b'\n') {
             scan.partial = true;
+        }
+        if line.last() != Some(&b'\n') {
             return Ok(scan);
         }
-        let at = scan.whole_end;
+        scan.whole_end += read as u64;
+        if line.contains(&0) {
+            continue;
+        }
         let text = std::str::from_utf8(&line[..line.len() - 1]).ok();
         match text.map(Event::parse) {
             Some(Ok(event)) => {
                 if !(skip_first && at == offset) {
                     scan.checkpoints += usize::from(event.kind == EventKind::Checkpoint);
                     index.add_event(&event, at);
+                    if let Some(seq) = event.seq {
+                        scan.max_seq = if scan.max_seq.is_nan() { seq } else { scan.max_seq.max(seq) };
+                    }
                 }
                 scan.lines += 1;
             }
             _ => scan.unreadable_lines.push(at),
         }
-        scan.whole_end += read as u64;
     }
+}
+
+/// Adds `span` to `spans`, joining it to the last one when they touch.
+fn add_span(spans: &mut Vec<Span>, (offset, len): Span) {
+    match spans.last_mut() {
+        Some((last_offset, last_len)) if *last_offset + *last_len == offset => *last_len += len,
+        _ => spans.push((offset, len)),
+    }
+}
+
+/// Lines holding NUL bytes between `from` (a line's start) and `until`, neighbours joined, and
+/// bytes after the last newline when they hold one: what a power cut leaves where the disk lost
+/// data (zero-filled blocks), found by looking for NUL bytes alone, without reading lines.
+pub fn zero_filled_lines(log: &LogView<'_>, from: u64, until: u64) -> Result<Vec<Span>, SessionError> {
+    let mut reader = log.reader_at(from)?.take(until.saturating_sub(from));
+    let mut spans = Vec::new();
+    let (mut at, mut line_start) = (from, from);
+    let mut damaged = false;
+    loop {
+        let chunk = reader.fill_buf().map_err(|err| SessionError::io("read", log.path(), err))?;
+        if chunk.is_empty() {
+            break;
+        }
+        let mut i = 0;
+        while i < chunk.len() {
+            if damaged {
+                let Some(newline) = memchr::memchr(b'\n', &chunk[i..]) else { break };
+                let end = at + (i + newline + 1) as u64;
+                add_span(&mut spans, (line_start, end - line_start));
+                (damaged, line_start, i) = (false, end, i + newline + 1);
+            } else {
+                let nul = memchr::memchr(0, &chunk[i..]);
+                let searched = &chunk[i..i + nul.unwrap_or(chunk.len() - i)];
+                if let Some(newline) = memchr::memrchr(b'\n', searched) {
+                    line_start = at + (i + newline + 1) as u64;
+                }
+                let Some(nul) = nul else { break };
+                (damaged, i) = (true, i + nul);
+            }
+        }
+        let len = chunk.len();
+        reader.consume(len);
+        at += len as u64;
+    }
+    if damaged {
+        add_span(&mut spans, (line_start, at - line_start));
+    }
+    Ok(spans)
 }
 
 #[cfg(test)]
@@ -395,7 +492,7 @@ mod tests {
 
     #[test]
     fn a_partial_last_line_is_left_in_the_log_and_not_indexed() {
-        for partial in ["{\"type\":\"input\",\"se", "garbage\n{\"type\":\"x\"", "\u{0}\u{0}\u{0}"] {
+        for partial in ["{\"type\":\"input\",\"se", "garbage\n{\"type\":\"x\""] {
             let fixture = log_with(&format!("{LOG}{partial}"));
             let (index, recovery) = reconciled(&fixture, None, Scope::WholeLog);
             let tail = recovery.partial_tail.expect("a partial tail");
@@ -409,6 +506,19 @@ mod tests {
             assert_eq!(fs::read_to_string(fixture.log.path()).unwrap(), format!("{LOG}{partial}"), "{partial:?}");
             assert_eq!(index.to_json(), rebuilt(LOG).to_json());
         }
+    }
+
+    #[test]
+    fn lines_holding_nul_bytes_are_damage_whole_or_last() {
+        let content = format!("{LOG}\u{0}\u{0}\n{{\"type\":\"input\",\"seq\":9}}\n\u{0}x\n\u{0}");
+        let fixture = log_with(&content);
+        let (index, recovery) = reconciled(&fixture, None, Scope::WholeLog);
+        let at = LOG.len() as u64;
+        assert_eq!(recovery.damaged, vec![(at, 3), (at + 28, 4)]);
+        assert!(recovery.partial_tail.is_none() && recovery.unreadable_lines.is_empty());
+        assert!(index.to_json().contains("\"eventCount\": 10"));
+        assert_eq!(zero_filled_lines(&fixture.log.view(), 0, u64::MAX).unwrap(), vec![(at, 3), (at + 28, 4)]);
+        assert_eq!(zero_filled_lines(&fixture.log.view(), 0, at + 2).unwrap(), vec![(at, 2)]);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! writer makes files of its own, a symbolic link planted there is refused instead of followed.
 
 use std::fs::{File, FileType, OpenOptions};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use super::error::SessionError;
 use super::platform;
@@ -52,6 +52,24 @@ pub fn require_regular(file: &File, path: &Path) -> Result<(), SessionError> {
     } else {
         Err(not_a_file(path, describe(file_type)))
     }
+}
+
+/// How many symbolic links in a row are followed, as Linux does (`MAXSYMLINKS`).
+const MAX_LINKS: usize = 40;
+
+/// The path of the file `path` leads to when its last component is a symbolic link (followed
+/// through further links, a relative target taken from the link's directory); `path` itself
+/// when it is no link or cannot be read. Files made beside a user's file go beside this one, as
+/// write-file-atomic writes beside a link's target.
+pub fn resolve_links(path: &Path) -> PathBuf {
+    let mut path = path.to_owned();
+    for _ in 0..MAX_LINKS {
+        match std::fs::read_link(&path) {
+            Ok(target) => path = path.parent().map_or_else(|| target.clone(), |dir| dir.join(&target)),
+            Err(_) => break,
+        }
+    }
+    path
 }
 
 fn not_a_file(path: &Path, what: &'static str) -> SessionError {

@@ -9,6 +9,15 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use xxhash_rust::xxh3::xxh3_64;
 
+/// What closing a session does with the files made beside it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnClose {
+    /// Removes them: the writer held the session, and its last batch is known to be whole.
+    Remove,
+    /// Leaves them: another writer may hold the session, or the session is only suspended.
+    Keep,
+}
+
 /// The longest file name Linux, macOS and Windows file systems take, in bytes.
 const NAME_MAX: usize = 255;
 

@@ -2,10 +2,10 @@
 //! `repair` would change, in words. A session another process is writing can be checked while
 //! it is written, and a read-only one too.
 
-use std::fs::{self, OpenOptions};
+use std::fs::OpenOptions;
 use std::path::Path;
 use std::thread::sleep;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use super::error::SessionError;
 use super::fail_points;
@@ -13,6 +13,7 @@ use super::index;
 use super::index::SessionIndex;
 use super::json::{write_number, JsValue};
 use super::log::{session_id, LogView};
+use super::platform::{self, FileState};
 use super::recovery::{self, Scope};
 use super::regular_file::{self, Links};
 
@@ -125,8 +126,8 @@ fn lags_behind(found: &SessionIndex, expected: &SessionIndex) -> bool {
 }
 
 /// What tells an index file from a newer one.
-fn stamp(path: &Path) -> Option<(u64, SystemTime)> {
-    fs::metadata(path).ok().map(|metadata| (metadata.len(), metadata.modified().unwrap_or(SystemTime::UNIX_EPOCH)))
+fn stamp(path: &Path) -> Option<FileState> {
+    platform::state_at(path).ok()
 }
 
 fn compare_indexes(found: &SessionIndex, expected: &SessionIndex, problems: &mut Vec<String>) {
@@ -179,15 +180,15 @@ fn compact(value: &JsValue) -> String {
 mod tests {
     use super::*;
     use crate::core::durability::Durability;
+    use crate::core::test_support::CREATED;
     use crate::core::writer::Writer;
-
-    const CREATED: &str = "2026-11-29T08:00:00.000Z";
+    use std::fs;
 
     #[test]
     fn agrees_after_writing_and_names_each_problem_after_damage() {
         let dir = tempfile::tempdir().unwrap();
         let (log, index) = (dir.path().join("s.jsonl"), dir.path().join("s.index.json"));
-        let mut writer = Writer::open(&log, &index, Durability::None);
+        let mut writer = Writer::new(&log, &index, Durability::None);
         writer.append_batch("{\"type\":\"input\",\"seq\":0}\n{\"type\":\"checkpoint\",\"seq\":1}\n", CREATED).unwrap();
         let while_held = verify(&log, &index).unwrap();
         assert_eq!(while_held.problems, Vec::<String>::new(), "the writer's lock does not stop verify");

@@ -1,5 +1,5 @@
 //! A session's writer: appends batches of events to the log and keeps the index in step,
-//! recovering both from crashes and indexing what others append to the log.
+//! recovering both from crashes and power cuts and indexing what others append to the log.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -13,17 +13,17 @@ use super::index::{IndexFile, SessionIndex};
 use super::json::{JsValue, JsonError};
 use super::log::{EventLog, Opened};
 use super::platform;
-use super::recovery::{self, Recovery, Scope};
-use super::side_files;
+use super::recovery::{self, Recovery, Scope, TornTail};
+use super::regular_file;
+use super::side_files::{self, OnClose};
 
-/// How long a last line without its newline, which another appender may still be writing, is
-/// given to end before a batch is written after it on a line of its own.
-const PARTIAL_LINE_WAIT: Duration = Duration::from_millis(10);
-/// How often the log is looked at again meanwhile.
-const PARTIAL_LINE_POLLS: u32 = 10;
-/// How long `repair` waits to see whether a last line without its newline is still growing
-/// before cutting it off as torn.
+/// How long a last line without its newline must stay as it is before it is taken for torn
+/// (its writer stopped: killed, or the power went) and set aside. An appender writes a line in
+/// one `write`, which the kernel copies in microseconds; a line that has not grown for this long
+/// has no writer left, even on a loaded machine. `repair` waits as long.
 const TORN_TAIL_WAIT: Duration = Duration::from_millis(50);
+/// How many times the log is looked at meanwhile.
+const TORN_TAIL_POLLS: u32 = 10;
 
 /// One change to a session, as callers queue them.
 #[derive(Debug, Clone, PartialEq)]
@@ -44,43 +44,62 @@ pub enum Change {
 pub struct Writer {
     log: EventLog,
     /// The batch being written, recorded beside the log so that a crash cannot leave part of it.
-    record: BatchRecord,
+    batch_record: BatchRecord,
     index_file: IndexFile,
-    /// The index of the log up to `indexed_to`; loaded and checked against the log on the first batch.
-    index: Option<SessionIndex>,
-    /// Whether the index in memory has changes its file does not have yet.
-    index_unsaved: bool,
-    /// Where the whole lines this writer has indexed end.
-    indexed_to: u64,
-    /// Whether the log was created for the batch being stored (a failed first batch removes it).
-    log_created: bool,
+    /// What the writer holds of its session between calls.
+    state: State,
+    /// Where the log ended after the last batch this writer stored.
     byte_offset: u64,
     /// Counts the changes to the index held in memory, each one complete.
     index_version: u64,
-    /// Whether the index was let go of between calls (`suspend`) while its file held all of it.
-    suspended: bool,
+}
+
+/// What a writer holds of its session between calls. The first call opens the session
+/// (`Unopened` to `Held`); an idle session is suspended (`Held` to `Suspended`, or `Held` with its
+/// files closed while its index has changes its file lacks); a failed call lets the index go
+/// (to `Suspended`: the files are the truth), and the next call opens the session again.
+#[derive(Debug)]
+enum State {
+    /// No call has opened the session yet: no file of it was touched, none made.
+    Unopened,
+    /// The index is in memory, in step with the log. The log may be closed between calls (its
+    /// descriptor given back); the next call opens it again and goes on only if it is the same
+    /// file, as long as or longer than the index covers.
+    Held(Held),
+    /// The index is not in memory: its file holds all of it, or a call failed. The next call
+    /// opens the session as a new writer would.
+    Suspended,
+}
+
+/// A session's index held in memory, and how far into the log it goes.
+#[derive(Debug)]
+struct Held {
+    index: SessionIndex,
+    /// Where the whole lines the index covers end.
+    indexed_to: u64,
+    /// Whether the index has changes its file does not have yet.
+    unsaved: bool,
+}
+
+/// The log as a call found it when it opened the session.
+#[derive(Debug, Clone, Copy)]
+struct OpenedLog {
+    len: u64,
+    /// Whether the log was created for this call (a failed first batch removes it again).
+    created: bool,
 }
 
 impl Writer {
-    /// A writer for the log at `event_path` and the index at `index_path`. Nothing is read
-    /// but the log's length, and nothing is written, until the first batch.
-    pub fn open(event_path: impl Into<PathBuf>, index_path: impl Into<PathBuf>, durability: Durability) -> Self {
+    /// A writer for the log at `event_path` and the index at `index_path`. Nothing is read but
+    /// the log's length (and where symbolic links at the two paths lead), and nothing is written,
+    /// until the first batch. A path that is a symbolic link is written through: the files the
+    /// writer makes beside the log and the index are made beside the files the links lead to.
+    pub fn new(event_path: impl Into<PathBuf>, index_path: impl Into<PathBuf>, durability: Durability) -> Self {
         let log = EventLog::new(event_path, durability);
-        let record = BatchRecord::new(log.path(), durability);
+        let batch_record = BatchRecord::new(log.path(), durability);
         let byte_offset = log.len_on_disk();
-        let index_file = IndexFile::new(index_path, durability);
-        Writer {
-            log,
-            record,
-            index_file,
-            index: None,
-            index_unsaved: false,
-            indexed_to: 0,
-            log_created: false,
-            byte_offset,
-            index_version: 0,
-            suspended: false,
-        }
+        let index_file = IndexFile::new(regular_file::resolve_links(&index_path.into()), durability);
+        Writer { log, batch_record, index_file, state: State::Unopened, byte_offset, index_version: 0 }
     }
 
     /// Where the log ended after the last batch this writer stored (at first, its length on disk).
@@ -92,10 +111,10 @@ impl Writer {
     /// it; `None` before the first non-empty batch. A suspended session's index is read from its
     /// file, which holds all of it (`None` if it cannot be read).
     pub fn index_json(&self) -> Option<String> {
-        match &self.index {
-            Some(index) => Some(index.to_json()),
-            None if self.suspended => self.index_file.read_text().ok().flatten(),
-            None => None,
+        match &self.state {
+            State::Held(held) => Some(held.index.to_json()),
+            State::Suspended => self.index_file.read_text().ok().flatten(),
+            State::Unopened => None,
         }
     }
 
@@ -119,82 +138,73 @@ impl Writer {
             return Ok(());
         }
         fail_points::at("write");
-        let log_len = self.sync_with_disk()?;
-        let header = if self.log_created && log_len == 0 { self.log.header_line(created) } else { String::new() };
-        let on_a_new_line = self.wait_for_whole_lines(log_len)?;
-        match self.store(&events, &header, on_a_new_line)? {
-            Stored::Whole => Ok(()),
-            // A line another appender had begun was not ended when the batch landed after it.
-            Stored::TakenBack => match self.store(&events, &header, true)? {
+        self.with_session(|writer, held, log| {
+            let header = if log.created && log.len == 0 { writer.log.header_line(created) } else { String::new() };
+            let tail = writer.settle_last_line(held, log.len)?;
+            let on_a_new_line = tail.is_some_and(|tail| tail.kept_at.is_none());
+            match writer.store(held, &events, &header, on_a_new_line, log.created)? {
                 Stored::Whole => Ok(()),
-                Stored::TakenBack => {
-                    self.index = None;
-                    Err(SessionError::io("write", self.log.path(), platform::would_block()))
-                }
-            },
-        }
+                // A line another appender had begun was not ended when the batch landed after it.
+                Stored::TakenBack => match writer.store(held, &events, &header, true, log.created)? {
+                    Stored::Whole => Ok(()),
+                    Stored::TakenBack => Err(SessionError::io("write", writer.log.path(), platform::would_block())),
+                },
+            }
+        })
     }
 
     /// Applies one change; each is stored whole or not at all.
     pub fn apply(&mut self, change: &Change) -> Result<(), SessionError> {
         match change {
             Change::Events { lines, created } => self.append_batch(lines, created),
-            Change::State { id_json, value_json } => self.record("states", id_json, value_json),
-            Change::Receipt { key_json, value_json } => self.record("receipts", key_json, value_json),
+            Change::State { id_json, value_json } => self.set_index_entry("states", id_json, value_json),
+            Change::Receipt { key_json, value_json } => self.set_index_entry("receipts", key_json, value_json),
         }
     }
 
     /// Sets `index[field][key]` (`key_json`: the key as a JSON string) to the JSON
-    /// `value_json` and saves the index. After `Err` the index file and the index in memory
-    /// are as before.
-    pub fn record(&mut self, field: &str, key_json: &str, value_json: &str) -> Result<(), SessionError> {
+    /// `value_json` and saves the index. After `Err` the index file is as before.
+    pub fn set_index_entry(&mut self, field: &str, key_json: &str, value_json: &str) -> Result<(), SessionError> {
         let invalid = |source| SessionError::InvalidValue { field: field.to_owned(), key: key_json.to_owned(), source };
         let key = match JsValue::parse(key_json).map_err(invalid)? {
             JsValue::String(ref key) => key.clone(),
             _ => return Err(invalid(JsonError { message: "the key is not a string", position: 0 })),
         };
         let value = JsValue::parse(value_json).map_err(invalid)?;
-        self.sync_with_disk()?;
-        let index = self.index.as_mut().expect("synced above");
-        let previous = index.set_entry(field, &key, value);
-        if let Err(err) = index.with_text(|text| self.index_file.replace(text)) {
-            index.restore_entry(field, &key, previous);
-            return Err(err);
-        }
-        self.index_unsaved = false;
-        self.index_version += 1;
-        Ok(())
+        self.with_session(|writer, held, _| {
+            held.index.set_entry(field, &key, value);
+            writer.save_index(held)
+        })
     }
 
     /// Checks the whole log against the index and rebuilds every field that disagrees, takes back
-    /// a batch a crash cut short, and cuts off (keeping it aside) a last line without its newline
-    /// that has stopped growing. The log must exist. Says what was found and changed.
+    /// a batch a crash cut short, and sets aside (keeping them beside the log) lines holding NUL
+    /// bytes and a last line without its newline that has stopped growing. The log must exist.
+    /// Says what was found and changed.
     pub fn repair(&mut self) -> Result<Recovery, SessionError> {
         SessionError::require_file(self.log.path())?;
         fail_points::at("repair");
         self.log.close();
-        self.index = None;
+        self.state = State::Suspended;
         self.log.open()?;
-        let mut recovery = self.recover(Scope::WholeLog)?;
-        if let Some(tail) = recovery.partial_tail.as_mut() {
-            let len = self.log.len()?;
-            std::thread::sleep(TORN_TAIL_WAIT);
-            if self.log.len()? == len {
-                tail.kept_at = Some(self.log.set_aside_tail(tail.offset)?);
+        let (mut held, mut recovery) = self.recover(Scope::WholeLog)?;
+        let log_len = self.log.len()?;
+        if let Some(kept_at) = self.settle_last_line(&mut held, log_len)?.and_then(|tail| tail.kept_at) {
+            if let Some(tail) = recovery.partial_tail.as_mut() {
+                tail.kept_at = Some(kept_at);
             }
         }
-        if self.index_unsaved {
-            let index = self.index.as_ref().expect("recovered above");
-            index.with_text(|text| self.index_file.replace(text))?;
-            self.index_unsaved = false;
+        if held.unsaved {
+            self.save_index(&mut held)?;
         }
         self.byte_offset = self.log.len()?;
+        self.state = State::Held(held);
         Ok(recovery)
     }
 
     /// How many file descriptors the session keeps open between calls.
     pub fn descriptors(&self) -> usize {
-        usize::from(self.log.is_open()) + usize::from(self.record.is_open()) + self.index_file.descriptors()
+        usize::from(self.log.is_open()) + usize::from(self.batch_record.is_open()) + self.index_file.descriptors()
     }
 
     /// Lets go of what an idle session holds between calls: closes every file it keeps open,
@@ -204,11 +214,10 @@ impl Writer {
     /// what others appended meanwhile.
     pub fn suspend(&mut self) {
         self.log.close();
-        self.record.close(false);
+        self.batch_record.close(OnClose::Keep);
         self.index_file.release_descriptors();
-        if self.index.is_some() && !self.index_unsaved {
-            self.index = None;
-            self.suspended = true;
+        if matches!(&self.state, State::Held(held) if !held.unsaved) {
+            self.state = State::Suspended;
         }
     }
 
@@ -217,11 +226,12 @@ impl Writer {
     /// its log is gone or another process holds it now). The index stays readable; a later
     /// batch opens the log again and checks it anew.
     pub fn close(&mut self) {
-        // A session that was never opened (no index version yet) has made no files to remove.
-        let held = self.log.is_open() || (self.index_version > 0 && self.reclaim_for_closing());
+        let holds_session =
+            self.log.is_open() || (!matches!(self.state, State::Unopened) && self.reclaim_for_closing());
+        let side_files = if holds_session { OnClose::Remove } else { OnClose::Keep };
         self.log.close();
-        self.record.close(held);
-        self.index_file.close(held);
+        self.batch_record.close(side_files);
+        self.index_file.close(side_files);
     }
 
     /// Takes the log and its lock back for closing a session suspended since its last call,
@@ -232,16 +242,64 @@ impl Writer {
         if !matches!(self.log.open_if_exists(), Ok(Some(_))) {
             return false;
         }
-        match self.record.read() {
+        match self.batch_record.read() {
             Ok(None) => true,
             Ok(Some(batch)) => self.log.take_back_recorded(&batch).is_ok(),
             Err(_) => false,
         }
     }
 
+    /// Runs one call on the session, opened for it: `call` gets the index held in memory and the
+    /// log as it found it. After an error the index is let go of, and the next call starts over
+    /// from the files.
+    fn with_session<T>(
+        &mut self,
+        call: impl FnOnce(&mut Self, &mut Held, OpenedLog) -> Result<T, SessionError>,
+    ) -> Result<T, SessionError> {
+        let ever_held = !matches!(self.state, State::Unopened);
+        let result = self.open_session().and_then(|(mut held, log)| {
+            let result = call(self, &mut held, log);
+            if result.is_ok() {
+                self.state = State::Held(held);
+            }
+            result
+        });
+        if result.is_err() {
+            self.log.close();
+            self.state = if ever_held { State::Suspended } else { State::Unopened };
+        }
+        result
+    }
+
+    /// Opens the log and brings the index in line with it: when the session is held and the log
+    /// is the same file, only lines appended behind the writer's back are indexed; otherwise the
+    /// session is recovered. The state is let go of meanwhile: the caller puts it back.
+    fn open_session(&mut self) -> Result<(Held, OpenedLog), SessionError> {
+        let (opened, len) = self.log.open()?;
+        let log = OpenedLog { len, created: opened == Opened::Created };
+        match std::mem::replace(&mut self.state, State::Suspended) {
+            State::Held(mut held) if opened == Opened::Same && len >= held.indexed_to => {
+                self.catch_up(&mut held, len)?;
+                Ok((held, log))
+            }
+            _ => {
+                let (held, _) = self.recover(Scope::FromTrustedCheckpoint)?;
+                Ok((held, OpenedLog { len: self.log.len()?, ..log }))
+            }
+        }
+    }
+
     /// Writes one batch at the log's end (after a newline when `on_a_new_line`, to end a line
     /// another appender left unfinished), then indexes it with the lines that landed before it.
-    fn store(&mut self, events: &[Event<'_>], header: &str, on_a_new_line: bool) -> Result<Stored, SessionError> {
+    /// A log `created` for this batch is removed again if the batch cannot be stored.
+    fn store(
+        &mut self,
+        held: &mut Held,
+        events: &[Event<'_>],
+        header: &str,
+        on_a_new_line: bool,
+        created: bool,
+    ) -> Result<Stored, SessionError> {
         let mut bytes =
             String::with_capacity(header.len() + events.iter().map(|event| event.line.len() + 1).sum::<usize>() + 1);
         if on_a_new_line {
@@ -255,103 +313,123 @@ impl Writer {
             bytes.push_str(event.line);
             bytes.push('\n');
         }
-        self.record.write(self.indexed_to, bytes.as_bytes())?;
-        let start = self.log.append(bytes.as_bytes(), self.log_created)?;
+        self.batch_record.write(held.indexed_to, bytes.as_bytes())?;
+        let start = self.log.append(bytes.as_bytes(), created)?;
         let len = bytes.len() as u64;
-        if start != self.indexed_to {
+        if start != held.indexed_to {
             // Others' lines landed first: index them, and make sure the batch starts a line.
-            self.catch_up(start + lines_start)?;
-            if self.indexed_to != start + lines_start {
+            self.catch_up(held, start + lines_start)?;
+            if held.indexed_to != start + lines_start {
                 self.log.take_back(start, len, false);
                 return Ok(Stored::TakenBack);
             }
         }
-        let index = self.index.as_mut().expect("synced before storing");
-        let update = index.plan(events.iter().zip(offsets.iter().map(|offset| start + offset)));
-        let rewrite_index = self.index_unsaved || update.marks_dirty();
-        index.apply(update);
+        let update = held.index.plan(events.iter().zip(offsets.iter().map(|offset| start + offset)));
+        let rewrite_index = held.unsaved || update.marks_dirty();
+        held.index.apply(update);
         if rewrite_index {
-            if let Err(err) = index.with_text(|text| self.index_file.replace(text)) {
-                self.log.take_back(start, len, self.log_created);
+            if let Err(err) = self.save_index(held) {
                 // The index file is as before the batch: the next call loads it again.
-                self.index = None;
+                self.log.take_back(start, len, created);
                 return Err(err);
             }
         }
-        self.index_unsaved = false;
-        self.log_created = false;
-        self.indexed_to = start + len;
+        held.indexed_to = start + len;
         self.byte_offset = start + len;
         self.index_version += 1;
         Ok(Stored::Whole)
     }
 
-    /// Opens the log and brings the index in line with it: on first opening (or when the log
-    /// was replaced or shortened) the whole recovery runs; afterwards only lines appended behind
-    /// the writer's back are indexed. Returns the log's length. After an error, the next call
-    /// starts over from the files.
-    fn sync_with_disk(&mut self) -> Result<u64, SessionError> {
-        let result = self.log.open().and_then(|(opened, len)| {
-            self.log_created = opened == Opened::Created;
-            if opened == Opened::Same && self.index.is_some() && len >= self.indexed_to {
-                self.catch_up(len)?;
-                return Ok(len);
-            }
-            self.recover(Scope::FromTrustedCheckpoint)?;
-            self.log.len()
-        });
-        if result.is_err() {
-            self.index = None;
-            self.log.close();
+    /// Writes the index held in memory to its file. If someone else wrote the file since this
+    /// writer last read or wrote it (a tool, the server's own `saveIndex`), its fields are taken
+    /// in first (states, receipts, fields this writer does not know), keeping what the log
+    /// decides (`eventCount`, `checkpoints`). After `Err` the file is as before.
+    fn save_index(&mut self, held: &mut Held) -> Result<(), SessionError> {
+        if let Some(theirs) = self.index_file.read_if_changed()? {
+            held.index.adopt_fields_of(theirs);
         }
-        result
+        held.index.with_text(|text| self.index_file.replace(text))?;
+        held.unsaved = false;
+        self.index_version += 1;
+        Ok(())
     }
 
-    /// Waits a little for a last line another appender has begun to end (`log_len` is the log's
-    /// length); says whether one is still unfinished.
-    fn wait_for_whole_lines(&mut self, mut log_len: u64) -> Result<bool, SessionError> {
-        for _ in 0..PARTIAL_LINE_POLLS {
-            if self.indexed_to >= log_len {
-                return Ok(false);
+    /// Waits for a last line without its newline (`log_len` is the log's length) to end, up to
+    /// `TORN_TAIL_WAIT`. One that stays as it is meanwhile is torn, and is set aside (kept beside
+    /// the log, cut from it); one that holds NUL bytes is set aside at once. Returns the last line
+    /// found unfinished: set aside (`kept_at`), or still being written (the next batch then starts
+    /// a line of its own).
+    fn settle_last_line(&mut self, held: &mut Held, mut log_len: u64) -> Result<Option<TornTail>, SessionError> {
+        let mut grew = false;
+        for _ in 0..TORN_TAIL_POLLS {
+            if held.indexed_to >= log_len || self.log.holds_nul(held.indexed_to, log_len)? {
+                break;
             }
-            std::thread::sleep(PARTIAL_LINE_WAIT / PARTIAL_LINE_POLLS);
-            log_len = self.log.len()?;
-            self.catch_up(log_len)?;
+            std::thread::sleep(TORN_TAIL_WAIT / TORN_TAIL_POLLS);
+            let now = self.log.len()?;
+            grew |= now != log_len;
+            log_len = now;
+            self.catch_up(held, log_len)?;
         }
-        Ok(self.indexed_to < log_len)
+        if held.indexed_to >= log_len {
+            return Ok(None);
+        }
+        let offset = held.indexed_to;
+        let mut tail = TornTail { offset, len: log_len - offset, kept_at: None };
+        if !grew || self.log.holds_nul(offset, log_len)? {
+            tail.kept_at = Some(self.log.set_aside(&[(offset, log_len - offset)])?);
+        }
+        Ok(Some(tail))
     }
 
     /// Indexes the whole lines others appended between `indexed_to` and `until`.
-    fn catch_up(&mut self, until: u64) -> Result<(), SessionError> {
-        let index = self.index.as_mut().expect("loaded before catching up");
-        let caught = recovery::catch_up(&self.log.view(), index, self.indexed_to, until)?;
-        self.index_unsaved |= caught.lines > 0;
-        self.indexed_to = caught.indexed_to;
+    fn catch_up(&mut self, held: &mut Held, until: u64) -> Result<(), SessionError> {
+        let caught = recovery::catch_up(&self.log.view(), &mut held.index, held.indexed_to, until)?;
+        held.unsaved |= caught.lines > 0;
+        held.indexed_to = caught.indexed_to;
         self.index_version += u64::from(caught.lines > 0);
         Ok(())
     }
 
-    /// Takes back a batch a crash cut short, loads the index (setting aside one that cannot be
-    /// read) and reconciles it with the log, which must be open.
-    fn recover(&mut self, scope: Scope) -> Result<Recovery, SessionError> {
-        let taken_back = match self.record.read()? {
+    /// Recovers the session from its files, the log being open: takes back a batch a crash cut
+    /// short, sets aside lines a power cut filled with zeros (in the whole log when the last
+    /// writer did not close the session, otherwise where recovery reads), loads the index
+    /// (setting aside one that cannot be read) and reconciles it with the log.
+    fn recover(&mut self, scope: Scope) -> Result<(Held, Recovery), SessionError> {
+        let closed_cleanly = !self.batch_record.exists();
+        let taken_back = match self.batch_record.read()? {
             Some(batch) => self.log.take_back_recorded(&batch)?,
             None => None,
         };
-        let (loaded, index_kept_at) = match self.index.take() {
-            Some(index) => (Some(index), None),
-            None => self.load_index()?,
-        };
-        let (index, mut recovery) = recovery::reconcile(&self.log.view(), loaded, scope, &self.log.session_id())?;
+        let mut scope = scope;
+        let mut set_aside_at = None;
+        if !closed_cleanly {
+            let damaged = recovery::zero_filled_lines(&self.log.view(), 0, u64::MAX)?;
+            if !damaged.is_empty() {
+                set_aside_at = Some(self.log.set_aside(&damaged)?);
+                scope = Scope::WholeLog;
+            }
+        }
+        let (mut index, mut recovery, mut index_kept_at) = self.reconcile(scope)?;
+        if !recovery.damaged.is_empty() {
+            set_aside_at = Some(self.log.set_aside(&recovery.damaged)?);
+            (index, recovery, index_kept_at) = self.reconcile(scope)?;
+        }
         recovery.index_kept_at = index_kept_at;
         recovery.taken_back = taken_back;
-        self.index = Some(index);
-        self.suspended = false;
-        self.index_unsaved |= recovery.index_changed;
-        self.indexed_to = recovery.indexed_to;
+        recovery.set_aside_at = set_aside_at;
         self.byte_offset = self.log.len()?;
         self.index_version += 1;
-        Ok(recovery)
+        let held = Held { index, indexed_to: recovery.indexed_to, unsaved: recovery.index_changed };
+        Ok((held, recovery))
+    }
+
+    /// Loads the index and reconciles it with the log; also says where an unreadable index
+    /// file was moved.
+    fn reconcile(&mut self, scope: Scope) -> Result<(SessionIndex, Recovery, Option<PathBuf>), SessionError> {
+        let (loaded, index_kept_at) = self.load_index()?;
+        let (index, recovery) = recovery::reconcile(&self.log.view(), loaded, scope, self.log.session_id())?;
+        Ok((index, recovery, index_kept_at))
     }
 
     /// The index file's content; an unreadable file is moved aside and `None` returned with
@@ -390,32 +468,14 @@ fn parse_batch(batch: &str) -> Result<Vec<Event<'_>>, SessionError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::test_support::{read, session, CREATED};
     use std::fs;
     use std::io::Write;
-
-    const CREATED: &str = "2026-11-29T08:00:00.000Z";
-
-    struct Session {
-        _dir: tempfile::TempDir,
-        log: PathBuf,
-        index: PathBuf,
-    }
-
-    fn session() -> Session {
-        let dir = tempfile::tempdir().unwrap();
-        let log = dir.path().join("s1.jsonl");
-        let index = dir.path().join("s1.index.json");
-        Session { _dir: dir, log, index }
-    }
-
-    fn read(path: &PathBuf) -> String {
-        fs::read_to_string(path).unwrap()
-    }
 
     #[test]
     fn first_batch_writes_header_events_and_index() {
         let s = session();
-        let mut writer = Writer::open(&s.log, &s.index, Durability::None);
+        let mut writer = Writer::new(&s.log, &s.index, Durability::None);
         writer.append_batch("{\"type\":\"input\",\"seq\":0}\n{\"type\":\"checkpoint\",\"seq\":1}\n", CREATED).unwrap();
         let log = read(&s.log);
         let lines: Vec<&str> = log.lines().collect();
@@ -431,7 +491,7 @@ mod tests {
     #[test]
     fn states_and_receipts_are_recorded_with_the_index_and_survive_reopening() {
         let s = session();
-        let mut writer = Writer::open(&s.log, &s.index, Durability::None);
+        let mut writer = Writer::new(&s.log, &s.index, Durability::None);
         let lines = "{\"type\":\"checkpoint\",\"seq\":0,\"stateId\":\"a\"}\n".to_owned();
         writer.apply(&Change::Events { lines, created: CREATED.to_owned() }).unwrap();
         writer.apply(&Change::State { id_json: "\"a\"".to_owned(), value_json: "{\"env\":[1,2]}".to_owned() }).unwrap();
@@ -439,7 +499,7 @@ mod tests {
             .apply(&Change::Receipt { key_json: "\"r1\"".to_owned(), value_json: "{\"tokens\":3}".to_owned() })
             .unwrap();
         writer.close();
-        let mut reopened = Writer::open(&s.log, &s.index, Durability::None);
+        let mut reopened = Writer::new(&s.log, &s.index, Durability::None);
         reopened.append_batch("{\"type\":\"input\",\"seq\":1}\n", CREATED).unwrap();
         let index = read(&s.index);
         assert!(index.contains("\"states\": {\n    \"a\": {\n      \"env\": [\n        1,"), "{index}");
@@ -463,7 +523,7 @@ mod tests {
     #[test]
     fn empty_batch_creates_nothing() {
         let s = session();
-        Writer::open(&s.log, &s.index, Durability::None).append_batch("", CREATED).unwrap();
+        Writer::new(&s.log, &s.index, Durability::None).append_batch("", CREATED).unwrap();
         assert!(!s.log.exists() && !s.index.exists());
     }
 
@@ -476,7 +536,7 @@ mod tests {
             r#"{"sessionId":"s1","eventCount":1,"checkpoints":[],"states":{"a":1},"receipts":{},"x":true}"#,
         )
         .unwrap();
-        let mut writer = Writer::open(&s.log, &s.index, Durability::None);
+        let mut writer = Writer::new(&s.log, &s.index, Durability::None);
         assert_eq!(writer.byte_offset(), 19);
         writer.append_batch("{\"type\":\"checkpoint\",\"seq\":1}\n", CREATED).unwrap();
         assert_eq!(read(&s.log), "{\"type\":\"session\"}\n{\"type\":\"checkpoint\",\"seq\":1}\n");
@@ -492,7 +552,7 @@ mod tests {
     #[test]
     fn offsets_stay_exact_when_the_log_grows_behind_the_writer() {
         let s = session();
-        let mut writer = Writer::open(&s.log, &s.index, Durability::None);
+        let mut writer = Writer::new(&s.log, &s.index, Durability::None);
         writer.append_batch("{\"type\":\"input\",\"seq\":0}\n", CREATED).unwrap();
         let mut file = fs::OpenOptions::new().append(true).open(&s.log).unwrap();
         std::io::Write::write_all(&mut file, b"{\"type\":\"input\",\"seq\":1}\n").unwrap();
@@ -506,7 +566,7 @@ mod tests {
     #[test]
     fn a_removed_log_is_started_again_with_a_header() {
         let s = session();
-        let mut writer = Writer::open(&s.log, &s.index, Durability::None);
+        let mut writer = Writer::new(&s.log, &s.index, Durability::None);
         writer.append_batch("{\"type\":\"input\",\"seq\":0}\n", CREATED).unwrap();
         fs::remove_file(&s.log).unwrap();
         writer.append_batch("{\"type\":\"input\",\"seq\":1}\n", CREATED).unwrap();
@@ -517,7 +577,7 @@ mod tests {
     #[test]
     fn an_invalid_event_stores_nothing_of_its_batch() {
         let s = session();
-        let mut writer = Writer::open(&s.log, &s.index, Durability::None);
+        let mut writer = Writer::new(&s.log, &s.index, Durability::None);
         let err = writer.append_batch("{\"type\":\"input\"}\n{\"seq\":1}\n", CREATED).unwrap_err();
         assert!(matches!(err, SessionError::InvalidEvent { index: 1, .. }), "{err}");
         assert!(!s.log.exists() && !s.index.exists());
@@ -530,21 +590,21 @@ mod tests {
         let s = session();
         fs::write(&s.log, "{\"type\":\"checkpoint\",\"seq\":4}\n").unwrap();
         fs::write(&s.index, "{\"sessionId\": \"s1\", \"eventC").unwrap();
-        let mut writer = Writer::open(&s.log, &s.index, Durability::None);
+        let mut writer = Writer::new(&s.log, &s.index, Durability::None);
         writer.append_batch("{\"type\":\"x\",\"seq\":5}\n", CREATED).unwrap();
         let index = read(&s.index);
         assert!(index.contains("\"eventCount\": 6") && index.contains("\"byteOffset\": 0"), "{index}");
-        let kept: Vec<_> = fs::read_dir(s._dir.path()).unwrap().map(|entry| entry.unwrap().file_name()).collect();
+        let kept: Vec<_> = fs::read_dir(s.dir.path()).unwrap().map(|entry| entry.unwrap().file_name()).collect();
         let kept =
             kept.iter().find(|name| name.to_string_lossy().starts_with("s1.index.json.corrupt-")).expect("kept aside");
-        assert_eq!(read(&s._dir.path().join(kept)), "{\"sessionId\": \"s1\", \"eventC");
+        assert_eq!(read(&s.dir.path().join(kept)), "{\"sessionId\": \"s1\", \"eventC");
     }
 
     #[test]
     fn an_index_with_no_checkpoints_array_keeps_its_other_fields() {
         let s = session();
         fs::write(&s.index, r#"{"checkpoints":{},"states":{"a":1}}"#).unwrap();
-        let mut writer = Writer::open(&s.log, &s.index, Durability::Full);
+        let mut writer = Writer::new(&s.log, &s.index, Durability::Full);
         writer.append_batch("{\"type\":\"checkpoint\"}\n", CREATED).unwrap();
         let index = read(&s.index);
         assert!(index.contains("\"a\": 1") && index.contains("\"byteOffset\": "), "{index}");
@@ -553,8 +613,8 @@ mod tests {
     #[test]
     fn a_second_writer_on_the_same_log_is_refused_until_the_first_closes() {
         let s = session();
-        let mut first = Writer::open(&s.log, &s.index, Durability::None);
-        let mut second = Writer::open(&s.log, &s.index, Durability::None);
+        let mut first = Writer::new(&s.log, &s.index, Durability::None);
+        let mut second = Writer::new(&s.log, &s.index, Durability::None);
         first.append_batch("{\"type\":\"x\",\"seq\":0}\n", CREATED).unwrap();
         let log = read(&s.log);
         assert!(matches!(second.append_batch("{\"type\":\"y\"}\n", CREATED), Err(SessionError::Locked { .. })));
@@ -567,14 +627,14 @@ mod tests {
     #[test]
     fn a_suspended_writer_holds_no_index_shows_the_one_on_disk_and_reloads_it_on_the_next_call() {
         let s = session();
-        let mut writer = Writer::open(&s.log, &s.index, Durability::None);
+        let mut writer = Writer::new(&s.log, &s.index, Durability::None);
         writer
             .append_batch("{\"type\":\"checkpoint\",\"seq\":0,\"reason\":\"r\",\"stateId\":\"a\"}\n", CREATED)
             .unwrap();
-        writer.record("states", "\"a\"", "{\"x\":1}").unwrap();
+        writer.set_index_entry("states", "\"a\"", "{\"x\":1}").unwrap();
         let before = writer.index_json().unwrap();
         writer.suspend();
-        assert!(writer.index.is_none() && writer.descriptors() == 0);
+        assert!(matches!(writer.state, State::Suspended) && writer.descriptors() == 0);
         assert_eq!(writer.index_json().unwrap(), before);
         fs::OpenOptions::new()
             .append(true)
@@ -595,7 +655,7 @@ mod tests {
     #[test]
     fn closing_a_suspended_session_takes_back_a_batch_another_writer_left_cut_short_and_removes_the_side_files() {
         let s = session();
-        let mut writer = Writer::open(&s.log, &s.index, Durability::None);
+        let mut writer = Writer::new(&s.log, &s.index, Durability::None);
         writer.append_batch("{\"type\":\"input\",\"seq\":0}\n", CREATED).unwrap();
         writer
             .append_batch("{\"type\":\"checkpoint\",\"seq\":1,\"reason\":\"r\",\"stateId\":\"a\"}\n", CREATED)
@@ -611,15 +671,13 @@ mod tests {
         file.write_all(&batch.as_bytes()[..4096 * 3 - before.len()]).unwrap();
         writer.close();
         assert_eq!(read(&s.log), before);
-        let mut left: Vec<_> = fs::read_dir(s._dir.path()).unwrap().map(|entry| entry.unwrap().file_name()).collect();
-        left.sort();
-        assert_eq!(left, ["s1.index.json", "s1.jsonl"]);
+        assert_eq!(s.file_names(), ["s1.index.json", "s1.jsonl"]);
     }
 
     #[test]
     fn closing_a_suspended_session_another_process_holds_leaves_its_files() {
         let s = session();
-        let mut writer = Writer::open(&s.log, &s.index, Durability::None);
+        let mut writer = Writer::new(&s.log, &s.index, Durability::None);
         writer
             .append_batch("{\"type\":\"checkpoint\",\"seq\":0,\"reason\":\"r\",\"stateId\":\"a\"}\n", CREATED)
             .unwrap();
@@ -627,7 +685,7 @@ mod tests {
             .append_batch("{\"type\":\"checkpoint\",\"seq\":1,\"reason\":\"r\",\"stateId\":\"b\"}\n", CREATED)
             .unwrap();
         writer.suspend();
-        let mut other = Writer::open(&s.log, &s.index, Durability::None);
+        let mut other = Writer::new(&s.log, &s.index, Durability::None);
         other.append_batch("{\"type\":\"input\",\"seq\":2}\n", CREATED).unwrap();
         writer.close();
         other.append_batch("{\"type\":\"input\",\"seq\":3}\n", CREATED).unwrap();
@@ -639,26 +697,26 @@ mod tests {
     #[test]
     fn repair_cuts_a_torn_tail_and_catches_the_index_up() {
         let s = session();
-        let mut writer = Writer::open(&s.log, &s.index, Durability::None);
+        let mut writer = Writer::new(&s.log, &s.index, Durability::None);
         writer.append_batch("{\"type\":\"x\",\"seq\":0}\n", CREATED).unwrap();
         writer.close();
         let mut file = fs::OpenOptions::new().append(true).open(&s.log).unwrap();
         std::io::Write::write_all(&mut file, b"{\"type\":\"checkpoint\",\"seq\":1}\n{\"type\":\"x\",\"se").unwrap();
-        let recovery = Writer::open(&s.log, &s.index, Durability::None).repair().unwrap();
+        let recovery = Writer::new(&s.log, &s.index, Durability::None).repair().unwrap();
         assert_eq!(recovery.checkpoints_added, 1);
         let tail = recovery.partial_tail.as_ref().expect("a torn tail");
         assert_eq!(tail.len, "{\"type\":\"x\",\"se".len() as u64);
         assert!(tail.kept_at.is_some());
         assert!(read(&s.log).ends_with("{\"type\":\"checkpoint\",\"seq\":1}\n"));
         assert!(read(&s.index).contains("\"eventCount\": 2"));
-        let again = Writer::open(&s.log, &s.index, Durability::None).repair().unwrap();
+        let again = Writer::new(&s.log, &s.index, Durability::None).repair().unwrap();
         assert!(!again.index_changed && again.partial_tail.is_none());
     }
 
     #[test]
     fn repair_of_a_missing_log_is_enoent() {
         let s = session();
-        let err = Writer::open(&s.log, &s.index, Durability::None).repair().unwrap_err();
+        let err = Writer::new(&s.log, &s.index, Durability::None).repair().unwrap_err();
         assert!(matches!(err, SessionError::Io { syscall: "stat", .. }), "{err}");
         assert!(!s.log.exists());
     }
@@ -666,7 +724,7 @@ mod tests {
     #[test]
     fn a_failed_index_write_takes_the_batch_back_out_of_the_log() {
         let s = session();
-        let mut writer = Writer::open(&s.log, &s.index, Durability::None);
+        let mut writer = Writer::new(&s.log, &s.index, Durability::None);
         writer.append_batch("{\"type\":\"input\",\"seq\":0}\n", CREATED).unwrap();
         let log_before = read(&s.log);
         let index_before = read(&s.index);
@@ -688,7 +746,7 @@ mod tests {
     #[test]
     fn a_missing_directory_is_an_enoent_on_open() {
         let s = session();
-        let mut writer = Writer::open(s.log.with_file_name("no/such/dir.jsonl"), &s.index, Durability::None);
+        let mut writer = Writer::new(s.log.with_file_name("no/such/dir.jsonl"), &s.index, Durability::None);
         match writer.append_batch("{\"type\":\"x\"}\n", CREATED).unwrap_err() {
             SessionError::Io { syscall, source, .. } => {
                 assert_eq!(syscall, "open");
@@ -698,24 +756,184 @@ mod tests {
         }
     }
 
+    /// Appends `bytes` to the log at `path`, as another appender would.
+    fn append_to(path: &std::path::Path, bytes: &[u8]) {
+        fs::OpenOptions::new().append(true).open(path).unwrap().write_all(bytes).unwrap();
+    }
+
+    /// The text of the `.torn-` files in the session's directory, in name order.
+    fn set_aside(s: &crate::core::test_support::TempSession) -> Vec<String> {
+        let names = s.file_names();
+        names.iter().filter(|name| name.contains(".torn-")).map(|name| read(&s.dir.path().join(name))).collect()
+    }
+
+    /// Whether every non-blank line of the log parses as JSON, as the server's own loader needs.
+    fn loads_line_by_line(log: &str) -> bool {
+        log.lines()
+            .filter(|line| !line.trim().is_empty())
+            .all(|line| serde_json::from_str::<serde_json::Value>(line).is_ok())
+    }
+
     // Others append to the held log: Windows refuses that, its lock being mandatory.
     #[cfg(unix)]
     #[test]
-    fn a_line_another_appender_left_unfinished_is_kept_and_the_batch_starts_a_line_of_its_own() {
+    fn a_last_line_another_appender_stopped_writing_is_set_aside_before_the_next_batch() {
         let s = session();
-        let mut writer = Writer::open(&s.log, &s.index, Durability::None);
+        let mut writer = Writer::new(&s.log, &s.index, Durability::None);
         writer.append_batch("{\"type\":\"input\",\"seq\":0}\n", CREATED).unwrap();
         let before = read(&s.log);
-        let mut file = fs::OpenOptions::new().append(true).open(&s.log).unwrap();
-        std::io::Write::write_all(&mut file, b"{\"type\":\"input\",\"se").unwrap();
+        append_to(&s.log, b"{\"type\":\"output\",\"seq\":99,\"value\":\"half wri");
         writer.append_batch("{\"type\":\"checkpoint\",\"seq\":1}\n", CREATED).unwrap();
         let log = read(&s.log);
-        assert_eq!(log, format!("{before}{{\"type\":\"input\",\"se\n{{\"type\":\"checkpoint\",\"seq\":1}}\n"));
-        let checkpoint_offset = log.rfind("{\"type\":\"checkpoint\"").unwrap();
-        assert!(read(&s.index).contains(&format!("\"byteOffset\": {checkpoint_offset}")));
+        assert_eq!(log, format!("{before}{{\"type\":\"checkpoint\",\"seq\":1}}\n"));
+        assert!(loads_line_by_line(&log));
+        assert_eq!(set_aside(&s), ["{\"type\":\"output\",\"seq\":99,\"value\":\"half wri"]);
+        assert!(read(&s.index).contains(&format!("\"byteOffset\": {}", before.len())));
         assert_eq!(writer.byte_offset(), log.len() as u64);
-        let names: Vec<_> = fs::read_dir(s._dir.path()).unwrap().map(|entry| entry.unwrap().file_name()).collect();
-        assert!(!names.iter().any(|name| name.to_string_lossy().contains(".torn-")), "{names:?}");
+    }
+
+    // Others append to the held log: Windows refuses that, its lock being mandatory.
+    #[cfg(unix)]
+    #[test]
+    fn a_last_line_still_growing_is_kept_and_the_batch_starts_a_line_of_its_own() {
+        let s = session();
+        let mut writer = Writer::new(&s.log, &s.index, Durability::None);
+        writer.append_batch("{\"type\":\"input\",\"seq\":0}\n", CREATED).unwrap();
+        append_to(&s.log, b"{\"type\":\"input\",\"se");
+        let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let growing = {
+            let (done, log) = (done.clone(), s.log.clone());
+            std::thread::spawn(move || {
+                while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                    append_to(&log, b"q");
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+            })
+        };
+        writer.append_batch("{\"type\":\"checkpoint\",\"seq\":1}\n", CREATED).unwrap();
+        done.store(true, std::sync::atomic::Ordering::Relaxed);
+        growing.join().unwrap();
+        let log = read(&s.log);
+        let checkpoint_offset = log.rfind("{\"type\":\"checkpoint\"").unwrap();
+        assert!(
+            log[..checkpoint_offset].ends_with('\n') && log[..checkpoint_offset].contains("{\"type\":\"input\",\"seq")
+        );
+        assert!(read(&s.index).contains(&format!("\"byteOffset\": {checkpoint_offset}")));
+        assert!(set_aside(&s).is_empty(), "a line still being written is not set aside");
+    }
+
+    #[test]
+    fn a_torn_or_zero_filled_tail_is_set_aside_when_the_session_is_opened() {
+        for tail in
+            ["{\"type\":\"output\",\"seq\":99,\"value\":\"half wri", &"\0".repeat(4096), "\0\0\0\0\n", "\0\0\n\0\0"]
+        {
+            let s = session();
+            let mut writer = Writer::new(&s.log, &s.index, Durability::None);
+            writer.append_batch("{\"type\":\"input\",\"seq\":0}\n", CREATED).unwrap();
+            writer.close();
+            let before = read(&s.log);
+            append_to(&s.log, tail.as_bytes());
+            Writer::new(&s.log, &s.index, Durability::None)
+                .append_batch("{\"type\":\"input\",\"seq\":1}\n", CREATED)
+                .unwrap();
+            let log = read(&s.log);
+            assert_eq!(log, format!("{before}{{\"type\":\"input\",\"seq\":1}}\n"), "{tail:?}");
+            assert!(loads_line_by_line(&log), "{tail:?}");
+            assert_eq!(set_aside(&s), [tail], "{tail:?}");
+        }
+    }
+
+    #[test]
+    fn an_index_whose_count_is_ahead_of_its_log_is_counted_again() {
+        let s = session();
+        let mut writer = Writer::new(&s.log, &s.index, Durability::None);
+        let batch: String = (0..25)
+            .map(|seq| match seq % 10 {
+                4 => format!("{{\"type\":\"checkpoint\",\"seq\":{seq},\"reason\":\"r\",\"stateId\":\"s{seq}\"}}\n"),
+                _ => format!("{{\"type\":\"input\",\"seq\":{seq}}}\n"),
+            })
+            .collect();
+        writer.append_batch(&batch, CREATED).unwrap();
+        writer.close();
+        fs::write(&s.index, read(&s.index).replace("\"eventCount\": 25", "\"eventCount\": 40")).unwrap();
+        let mut reopened = Writer::new(&s.log, &s.index, Durability::None);
+        reopened.append_batch("{\"type\":\"input\",\"seq\":25}\n", CREATED).unwrap();
+        assert!(read(&s.index).contains("\"eventCount\": 26"), "{}", read(&s.index));
+        assert!(crate::core::verify(&s.log, &s.index).unwrap().problems.is_empty());
+    }
+
+    #[test]
+    fn zero_filled_lines_a_power_cut_left_inside_the_log_are_set_aside_with_the_checkpoints_into_them() {
+        let s = session();
+        let mut writer = Writer::new(&s.log, &s.index, Durability::None);
+        let line = |seq: u32| {
+            format!(
+                "{{\"type\":\"checkpoint\",\"seq\":{seq},\"reason\":\"auto\",\"stateId\":\"s{seq}\",\"pad\":\"{}\"}}\n",
+                "p".repeat(200)
+            )
+        };
+        for batch in 0..3 {
+            writer.append_batch(&(batch * 20..batch * 20 + 20).map(line).collect::<String>(), CREATED).unwrap();
+        }
+        writer.suspend();
+        // The power went: the disk kept the later blocks of the log, not one of the first batch's,
+        // and the writer never closed the session (its batch record is still there).
+        let mut bytes = fs::read(&s.log).unwrap();
+        bytes[4096..8192].fill(0);
+        fs::write(&s.log, &bytes).unwrap();
+        drop(writer);
+        let mut reopened = Writer::new(&s.log, &s.index, Durability::None);
+        reopened.append_batch(&line(60), CREATED).unwrap();
+        let log = read(&s.log);
+        assert!(!log.contains('\0'));
+        assert!(loads_line_by_line(&log));
+        let verified = crate::core::verify(&s.log, &s.index).unwrap();
+        assert!(verified.problems.is_empty(), "{:?}", verified.problems);
+        assert_eq!(set_aside(&s).iter().map(|text| text.matches('\0').count()).sum::<usize>(), 4096);
+    }
+
+    #[test]
+    fn an_index_written_by_someone_else_meanwhile_keeps_its_fields_and_takes_the_log_s_count() {
+        let s = session();
+        let mut writer = Writer::new(&s.log, &s.index, Durability::None);
+        writer.append_batch("{\"type\":\"input\",\"seq\":0}\n", CREATED).unwrap();
+        // The server's own saveIndex, while the writer holds the session.
+        let theirs = read(&s.index)
+            .replace("\"states\": {}", "\"states\": {\n    \"a\": 1\n  }")
+            .replace("\"eventCount\": 1", "\"eventCount\": 0");
+        fs::write(&s.index, format!("{theirs}\n")).unwrap();
+        writer.append_batch("{\"type\":\"input\",\"seq\":1}\n", CREATED).unwrap();
+        let index = read(&s.index);
+        assert!(index.contains("\"a\": 1") && index.contains("\"eventCount\": 2"), "{index}");
+        assert_eq!(writer.index_json().unwrap(), index);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn an_index_or_log_that_is_a_symbolic_link_is_written_through_and_stays_a_link() {
+        for absolute in [true, false] {
+            let s = session();
+            let real = s.dir.path().join("real");
+            fs::create_dir(&real).unwrap();
+            for (link, target) in [(&s.log, "s1.jsonl"), (&s.index, "s1.index.json")] {
+                let target = if absolute { real.join(target) } else { PathBuf::from("real").join(target) };
+                std::os::unix::fs::symlink(target, link).unwrap();
+            }
+            let mut writer = Writer::new(&s.log, &s.index, Durability::None);
+            for seq in 0..3 {
+                writer.append_batch(&format!("{{\"type\":\"checkpoint\",\"seq\":{seq}}}\n"), CREATED).unwrap();
+            }
+            assert!(fs::symlink_metadata(&s.index).unwrap().file_type().is_symlink(), "absolute {absolute}");
+            assert!(read(&real.join("s1.index.json")).contains("\"eventCount\": 3"));
+            let mut names: Vec<String> = fs::read_dir(&real)
+                .unwrap()
+                .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            names.sort();
+            assert_eq!(names, ["s1.index.json", "s1.index.json.spare", "s1.jsonl", "s1.jsonl.batch"]);
+            writer.close();
+            assert_eq!(s.file_names(), ["real", "s1.index.json", "s1.jsonl"]);
+        }
     }
 
     // Others append to the held log: Windows refuses that, its lock being mandatory.
@@ -723,7 +941,7 @@ mod tests {
     #[test]
     fn a_batch_a_crash_cut_short_is_taken_back_on_the_next_opening() {
         let s = session();
-        let mut writer = Writer::open(&s.log, &s.index, Durability::None);
+        let mut writer = Writer::new(&s.log, &s.index, Durability::None);
         writer.append_batch("{\"type\":\"input\",\"seq\":0}\n", CREATED).unwrap();
         let before = read(&s.log);
         // What a killed writer leaves: the batch recorded, and only its start in the log.
@@ -735,7 +953,7 @@ mod tests {
         let mut file = fs::OpenOptions::new().append(true).open(&s.log).unwrap();
         std::io::Write::write_all(&mut file, &batch.as_bytes()[..cut]).unwrap();
         drop(writer);
-        let mut reopened = Writer::open(&s.log, &s.index, Durability::None);
+        let mut reopened = Writer::new(&s.log, &s.index, Durability::None);
         reopened.append_batch("{\"type\":\"input\",\"seq\":1}\n", CREATED).unwrap();
         assert_eq!(read(&s.log), format!("{before}{{\"type\":\"input\",\"seq\":1}}\n"));
         assert!(read(&s.index).contains("\"eventCount\": 2"));
@@ -752,7 +970,7 @@ mod tests {
         let other = "{\"type\":\"checkpoint\",\"seq\":500}\n";
         fs::write(&s.log, format!("{head}{}{other}", &batch[..cut])).unwrap();
         BatchRecord::new(&s.log, Durability::None).write(head.len() as u64, batch.as_bytes()).unwrap();
-        Writer::open(&s.log, &s.index, Durability::None)
+        Writer::new(&s.log, &s.index, Durability::None)
             .append_batch("{\"type\":\"input\",\"seq\":501}\n", CREATED)
             .unwrap();
         let log = read(&s.log);
@@ -767,23 +985,15 @@ mod tests {
     #[test]
     fn a_close_of_a_refused_writer_leaves_the_holders_files() {
         let s = session();
-        let mut first = Writer::open(&s.log, &s.index, Durability::None);
+        let mut first = Writer::new(&s.log, &s.index, Durability::None);
         first.append_batch("{\"type\":\"x\",\"seq\":0}\n", CREATED).unwrap();
         first.append_batch("{\"type\":\"x\",\"seq\":1}\n", CREATED).unwrap();
-        let mut second = Writer::open(&s.log, &s.index, Durability::None);
+        let mut second = Writer::new(&s.log, &s.index, Durability::None);
         assert!(second.append_batch("{\"type\":\"y\"}\n", CREATED).is_err());
         second.close();
-        let names = |dir: &std::path::Path| -> Vec<String> {
-            let mut names: Vec<String> = fs::read_dir(dir)
-                .unwrap()
-                .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
-                .collect();
-            names.sort();
-            names
-        };
-        assert_eq!(names(s._dir.path()), ["s1.index.json", "s1.index.json.spare", "s1.jsonl", "s1.jsonl.batch"]);
+        assert_eq!(s.file_names(), ["s1.index.json", "s1.index.json.spare", "s1.jsonl", "s1.jsonl.batch"]);
         first.close();
-        assert_eq!(names(s._dir.path()), ["s1.index.json", "s1.jsonl"]);
+        assert_eq!(s.file_names(), ["s1.index.json", "s1.jsonl"]);
     }
 }
 
@@ -793,12 +1003,12 @@ mod tests {
 #[cfg(test)]
 mod fuzz {
     use crate::core::durability::Durability;
+    use crate::core::test_support::CREATED;
     use crate::core::verify::verify;
     use crate::core::writer::Writer;
     use proptest::prelude::*;
     use std::fs;
 
-    const CREATED: &str = "2026-11-29T08:00:00.000Z";
     const LAST: &[u8] = b"{\"type\":\"checkpoint\",\"seq\":99}\n";
 
     /// Pieces a damaged log or index is made of: event lines, garbage, stray newlines, cut-off lines.
@@ -816,9 +1026,19 @@ mod fuzz {
         ]
     }
 
+    /// How many bytes recovery kept aside in `.torn-` files in `dir`.
+    fn kept_aside(dir: &std::path::Path) -> u64 {
+        fs::read_dir(dir)
+            .unwrap()
+            .map(|entry| entry.unwrap())
+            .filter(|entry| entry.file_name().to_string_lossy().contains(".torn-"))
+            .map(|entry| entry.metadata().unwrap().len())
+            .sum()
+    }
+
     proptest! {
         #[test]
-        fn any_log_keeps_its_bytes_and_verifies_after_repair(
+        fn any_log_keeps_its_bytes_in_place_or_aside_and_verifies_after_repair(
             pieces in prop::collection::vec(piece(), 0..12),
             index in prop::option::of(prop::collection::vec(piece(), 0..3)),
         ) {
@@ -829,20 +1049,27 @@ mod fuzz {
             if let Some(index) = index {
                 fs::write(&index_path, index.concat()).unwrap();
             }
-            let mut writer = Writer::open(&log, &index_path, Durability::None);
+            let mut writer = Writer::new(&log, &index_path, Durability::None);
             writer.append_batch(std::str::from_utf8(LAST).unwrap(), CREATED).unwrap();
             let after = fs::read(&log).unwrap();
-            prop_assert!(after.starts_with(&original), "nothing is cut");
             prop_assert!(after.ends_with(LAST), "the batch is the log's last line");
-            let between = &after[original.len()..after.len() - LAST.len()];
-            let expected: &[u8] = if original.is_empty() || original.ends_with(b"\n") { b"" } else { b"\n" };
-            prop_assert!(between == expected || (original.is_empty() && between.starts_with(b"{\"type\":\"session\"")), "{:?}", between);
+            let mut before_batch = &after[..after.len() - LAST.len()];
+            if original.is_empty() && before_batch.starts_with(b"{\"type\":\"session\"") {
+                before_batch = b"";
+            }
+            // What was there stays in place, or is blanked with spaces or cut off and kept aside.
+            let removed = original.len().saturating_sub(before_batch.len())
+                + before_batch.iter().zip(&original).filter(|&(&now, &was)| now != was).count();
+            prop_assert!(before_batch.iter().zip(&original).all(|(&now, &was)| now == was || now == b' '));
+            prop_assert!(before_batch.len() <= original.len(), "{:?}", before_batch);
+            prop_assert!(kept_aside(dir.path()) >= removed as u64, "{} bytes removed", removed);
             prop_assert_eq!(writer.byte_offset(), after.len() as u64);
             let index_text = fs::read_to_string(&index_path).unwrap();
             let checkpoint_at = after.len() - LAST.len();
             prop_assert!(index_text.contains(&format!("\"byteOffset\": {checkpoint_at}")), "{}", index_text);
             let repaired = writer.repair().unwrap();
             writer.close();
+            prop_assert!(!fs::read(&log).unwrap().contains(&0), "repair leaves no NUL byte in the log");
             let verified = verify(&log, &index_path).unwrap();
             prop_assert!(verified.problems.is_empty(), "{:?} after {:?}", verified.problems, repaired.changes());
         }
@@ -856,12 +1083,12 @@ mod fuzz {
             let (log, index_path) = (dir.path().join("f.jsonl"), dir.path().join("f.index.json"));
             fs::write(&log, pieces.concat()).unwrap();
             fs::write(&index_path, index.concat()).unwrap();
-            let mut writer = Writer::open(&log, &index_path, Durability::None);
+            let mut writer = Writer::new(&log, &index_path, Durability::None);
             let repaired = writer.repair().unwrap();
             writer.close();
             let verified = verify(&log, &index_path).unwrap();
             prop_assert!(verified.problems.is_empty(), "{:?} after {:?}", verified.problems, repaired.changes());
-            let again = Writer::open(&log, &index_path, Durability::None).repair().unwrap();
+            let again = Writer::new(&log, &index_path, Durability::None).repair().unwrap();
             prop_assert!(again.changes().is_empty(), "{:?}", again.changes());
         }
     }

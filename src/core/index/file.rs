@@ -23,7 +23,7 @@ use crate::core::durability::Durability;
 use crate::core::error::SessionError;
 use crate::core::platform::{self, FileState};
 use crate::core::regular_file::{self, Links};
-use crate::core::side_files;
+use crate::core::side_files::{self, OnClose};
 
 /// Bytes of neighbouring pieces joined into one write.
 const WRITE_RUN_BYTES: usize = 1 << 20;
@@ -38,6 +38,8 @@ pub struct IndexFile {
     live: Option<Written>,
     /// What the spare holds, when this writer knows.
     spare: Option<Written>,
+    /// The index file as this writer last read or wrote it.
+    seen: Option<Stamp>,
 }
 
 /// A text this writer wrote to a file, and the file just after.
@@ -51,7 +53,7 @@ struct Written {
 }
 
 /// What tells a file from the same file changed by someone else since.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Stamp(FileState);
 
 impl Stamp {
@@ -84,7 +86,7 @@ impl IndexFile {
     pub fn new(path: impl Into<PathBuf>, durability: Durability) -> Self {
         let path = path.into();
         let spare_path = side_files::beside(&path, ".spare");
-        IndexFile { path, spare_path, durability, live: None, spare: None }
+        IndexFile { path, spare_path, durability, live: None, spare: None, seen: None }
     }
 
     /// The index file's path.
@@ -100,10 +102,25 @@ impl IndexFile {
         let Some((text, stamp)) = read_with_stamp(&self.path)? else {
             return Ok(None);
         };
+        self.seen = Some(stamp);
         let index = parse(&self.path, &text)?;
         let layout = index.with_text(|pieces| pieces::text_is(pieces, &text).then(|| Layout::of(pieces)));
         self.live = layout.map(|layout| Written { layout, stamp, file: None });
         Ok(Some(index))
+    }
+
+    /// The index as someone else wrote it to the file since this writer last read or wrote it
+    /// (one `stat` tells); `None` when the file is as this writer knows it, missing, or not an
+    /// index (a write still in progress, which this writer's next one replaces whole).
+    pub fn read_if_changed(&mut self) -> Result<Option<SessionIndex>, SessionError> {
+        let on_disk = Stamp::at(&self.path).map_err(|err| SessionError::io("stat", &self.path, err))?;
+        if on_disk.is_none() || on_disk == self.seen {
+            return Ok(None);
+        }
+        match self.read() {
+            Err(SessionError::InvalidIndex { .. }) => Ok(None),
+            read => read,
+        }
     }
 
     /// The index file's text as it is (decoded as `read` decodes it), changing nothing this
@@ -125,15 +142,24 @@ impl IndexFile {
             .and_then(|()| Stamp::of(&spare))
             .map_err(|err| SessionError::io("write", &self.spare_path, err))?;
         let written = Written { layout, stamp, file: Some(spare) };
-        match platform::swap(&self.spare_path, &self.path) {
-            Ok(()) => self.spare = self.live.replace(written),
+        self.seen = Some(stamp);
+        let synced = match platform::swap(&self.spare_path, &self.path) {
+            Ok(()) => {
+                self.spare = self.live.replace(written);
+                self.durability.sync_renamed(&self.path)
+            }
             // No index yet, or a system or file system that cannot swap: move the spare into place.
-            Err(_) => {
+            Err(swap) => {
                 fs::rename(&self.spare_path, &self.path).map_err(|err| SessionError::io("rename", &self.path, err))?;
                 self.live = Some(written);
+                if swap.kind() == ErrorKind::NotFound {
+                    self.durability.sync_new_name(&self.path)
+                } else {
+                    self.durability.sync_renamed(&self.path)
+                }
             }
-        }
-        self.durability.sync_directory_of(&self.path).map_err(|err| SessionError::io("fsync", &self.path, err))?;
+        };
+        synced.map_err(|err| SessionError::io("fsync", &self.path, err))?;
         Ok(bytes_written)
     }
 
@@ -153,11 +179,11 @@ impl IndexFile {
         }
     }
 
-    /// Lets go of both files; with `remove_spare` (when this writer held the session), removes
-    /// the spare, leaving only the index beside the log.
-    pub fn close(&mut self, remove_spare: bool) {
+    /// Lets go of both files; removes the spare with `OnClose::Remove` (when this writer held
+    /// the session), leaving only the index beside the log.
+    pub fn close(&mut self, on_close: OnClose) {
         (self.live, self.spare) = (None, None);
-        if remove_spare {
+        if on_close == OnClose::Remove {
             // Best effort: a spare left behind is reused by the next writer.
             let _ = fs::remove_file(&self.spare_path);
         }
@@ -296,7 +322,7 @@ mod tests {
         assert_eq!(fs::read_to_string(&index.spare_path).unwrap(), "{\"a\": 1}");
         replace(&mut index, &[&piece("{\"b\": 22222}")]);
         assert_eq!(fs::read_to_string(index.path()).unwrap(), "{\"b\": 22222}");
-        index.close(true);
+        index.close(OnClose::Remove);
         let names: Vec<_> = fs::read_dir(dir.path()).unwrap().map(|entry| entry.unwrap().file_name()).collect();
         assert_eq!(names, ["s.index.json"]);
     }

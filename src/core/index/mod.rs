@@ -138,30 +138,30 @@ impl SessionIndex {
         whole && seq.filter(|seq| seq.is_finite()).is_none_or(|seq| count >= seq + 1.0)
     }
 
-    /// Sets `field[key]` (making `field` an object if it is not one); returns the value it replaced.
-    pub fn set_entry(&mut self, name: &str, key: &JsString, value: JsValue) -> Option<JsValue> {
+    /// Sets `field[key]` (making `field` an object if it is not one).
+    pub fn set_entry(&mut self, name: &str, key: &JsString, value: JsValue) {
         let name = field(name);
         if !matches!(self.doc.root().get_key(&name), Some(JsValue::Object(_))) {
             self.doc.set(&name, JsValue::Object(JsObject::default()));
         }
-        self.doc.change(&name, |entries| match entries {
-            Some(JsValue::Object(entries)) => entries.insert_key(key.clone(), value),
-            _ => None,
+        self.doc.change(&name, |entries| {
+            if let Some(JsValue::Object(entries)) = entries {
+                entries.insert_key(key.clone(), value);
+            }
         })
     }
 
-    /// Puts `field[key]` back to `previous` (removing it when there was none).
-    pub fn restore_entry(&mut self, name: &str, key: &JsString, previous: Option<JsValue>) {
-        self.doc.change(&field(name), |entries| {
-            if let Some(JsValue::Object(entries)) = entries {
-                match previous {
-                    Some(value) => {
-                        entries.insert_key(key.clone(), value);
-                    }
-                    None => entries.remove_key(key),
-                }
+    /// Becomes `theirs`, an index someone else wrote to the file meanwhile (a tool, the server's
+    /// own `saveIndex`), except for what the log decides, `eventCount` and `checkpoints`, which
+    /// stay as this index has them: every other field of theirs (states, receipts, fields this
+    /// module does not know) is kept, in their order.
+    pub fn adopt_fields_of(&mut self, mut theirs: SessionIndex) {
+        for name in ["eventCount", "checkpoints"] {
+            if let Some(value) = self.doc.root().get(name) {
+                theirs.doc.set(&field(name), value.clone());
             }
-        })
+        }
+        *self = theirs;
     }
 
     /// How many checkpoints the index lists.
@@ -201,9 +201,9 @@ impl SessionIndex {
         })
     }
 
-    /// Sets `eventCount` to 0, before it is counted again from the whole log.
-    pub fn reset_event_count(&mut self) {
-        self.doc.set(&field("eventCount"), JsValue::Number(0.0));
+    /// Sets `eventCount` (0 before it is counted again from the whole log).
+    pub fn set_event_count(&mut self, count: f64) {
+        self.doc.set(&field("eventCount"), JsValue::Number(count));
     }
 }
 
@@ -299,13 +299,29 @@ mod tests {
         assert_eq!(index.to_json(), printed(&index));
         apply(&mut index, &events(&[r#"{"type":"checkpoint","seq":1}"#, r#"{"type":"checkpoint","seq":2}"#]), &[9, 30]);
         assert_eq!(index.to_json(), printed(&index));
-        let previous = index.set_entry("states", &JsString::new("b"), JsValue::Bool(true));
-        assert_eq!(index.to_json(), printed(&index));
-        index.restore_entry("states", &JsString::new("b"), previous);
+        index.set_entry("states", &JsString::new("b"), JsValue::Bool(true));
         assert_eq!(index.to_json(), printed(&index));
         index.truncate_checkpoints(0);
         assert_eq!(index.to_json(), printed(&index));
         assert_eq!(&fresh(&index), index.doc.root());
+    }
+
+    #[test]
+    fn an_index_written_meanwhile_gives_every_field_but_what_the_log_decides() {
+        let mut ours =
+            SessionIndex::parse(r#"{"sessionId":"s","eventCount":7,"checkpoints":[{"seq":6}],"states":{}}"#).unwrap();
+        let theirs =
+            SessionIndex::parse(r#"{"x":1,"sessionId":"s","eventCount":2,"checkpoints":[],"states":{"a":{"env":1}}}"#)
+                .unwrap();
+        ours.adopt_fields_of(theirs);
+        assert_eq!(
+            ours.to_json(),
+            SessionIndex::parse(
+                r#"{"x":1,"sessionId":"s","eventCount":7,"checkpoints":[{"seq":6}],"states":{"a":{"env":1}}}"#
+            )
+            .unwrap()
+            .to_json()
+        );
     }
 
     #[test]

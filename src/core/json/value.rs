@@ -200,26 +200,6 @@ impl JsObject {
         self.insert_key(JsString::new(key), value);
     }
 
-    /// Removes property `key`, if the object has it.
-    pub fn remove_key(&mut self, key: &JsString) {
-        match key.array_index() {
-            Some(index) => {
-                if let Some(indexed) = &mut self.indexed {
-                    indexed.remove(&index);
-                    if indexed.is_empty() {
-                        self.indexed = None;
-                    }
-                }
-            }
-            None => {
-                if let Some(at) = self.position(key) {
-                    self.named.remove(at);
-                    self.index_positions();
-                }
-            }
-        }
-    }
-
     /// Sets property `key` (in the place it had, if it had one); returns the value it replaced.
     pub fn insert_key(&mut self, key: JsString, value: JsValue) -> Option<JsValue> {
         if let Some(index) = key.array_index() {
