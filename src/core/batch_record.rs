@@ -88,6 +88,11 @@ impl BatchRecord {
         }
     }
 
+    /// The record's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
     /// Whether a record is beside the log: a writer that had the session did not close it (it
     /// crashed, lost power, or still has it, suspended).
     pub fn exists(&self) -> bool {

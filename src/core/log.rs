@@ -270,15 +270,20 @@ impl EventLog {
         Ok(None)
     }
 
-    /// Whether the log's bytes from `from` to `until` hold a NUL byte.
-    pub fn holds_nul(&self, from: u64, until: u64) -> Result<bool, SessionError> {
+    /// The open log's bytes from `from` to `until` (its end at most).
+    pub fn read(&self, from: u64, until: u64) -> Result<Vec<u8>, SessionError> {
         let mut bytes = Vec::new();
         self.view()
             .reader_at(from)?
             .take(until.saturating_sub(from))
             .read_to_end(&mut bytes)
             .map_err(|err| self.io("read", err))?;
-        Ok(memchr::memchr(0, &bytes).is_some())
+        Ok(bytes)
+    }
+
+    /// Whether the log's bytes from `from` to `until` hold a NUL byte.
+    pub fn holds_nul(&self, from: u64, until: u64) -> Result<bool, SessionError> {
+        Ok(memchr::memchr(0, &self.read(from, until)?).is_some())
     }
 
     /// Moves `spans` of the log (in order, apart) out of it: their bytes are first kept in a new

@@ -12,7 +12,7 @@ use std::path::PathBuf;
 
 use super::error::SessionError;
 use super::event::{Event, EventKind};
-use super::index::SessionIndex;
+use super::index::{Indexes, SessionIndex};
 use super::json::JsValue;
 use super::log::LogView;
 
@@ -236,7 +236,7 @@ pub struct CatchUp {
 
 /// Indexes the whole lines in the log between `from` and `until` (the end of the log at most),
 /// appended behind the writer's back. A last line without its newline is left for later.
-pub fn catch_up(log: &LogView<'_>, index: &mut SessionIndex, from: u64, until: u64) -> Result<CatchUp, SessionError> {
+pub fn catch_up(log: &LogView<'_>, index: &mut impl Indexes, from: u64, until: u64) -> Result<CatchUp, SessionError> {
     let scan = scan_into(log, index, from, until, false)?;
     Ok(CatchUp { indexed_to: scan.whole_end, lines: scan.lines + scan.unreadable_lines.len() as u64 })
 }
@@ -283,7 +283,7 @@ fn describes(entry: &JsValue, event: &Event<'_>, offset: u64) -> bool {
 /// Reads every whole line from `offset` up to `until` and indexes the events among them.
 fn scan_into(
     log: &LogView<'_>,
-    index: &mut SessionIndex,
+    index: &mut impl Indexes,
     offset: u64,
     until: u64,
     skip_first: bool,

@@ -9,10 +9,10 @@ use super::durability::Durability;
 use super::error::SessionError;
 use super::event::Event;
 use super::fail_points;
-use super::index::{IndexFile, SessionIndex};
+use super::index::{IndexFile, Indexes, SessionIndex, WrittenIndex};
 use super::json::{JsValue, JsonError};
 use super::log::{EventLog, Opened};
-use super::platform;
+use super::platform::{self, FileState};
 use super::recovery::{self, Recovery, Scope, TornTail};
 use super::regular_file;
 use super::side_files::{self, OnClose};
@@ -57,7 +57,8 @@ pub struct Writer {
 /// What a writer holds of its session between calls. The first call opens the session
 /// (`Unopened` to `Held`); an idle session is suspended (`Held` to `Suspended`, or `Held` with its
 /// files closed while its index has changes its file lacks); a failed call lets the index go
-/// (to `Suspended`: the files are the truth), and the next call opens the session again.
+/// (to `Suspended` with no resume point: the files are the truth), and the next call opens the
+/// session again.
 #[derive(Debug)]
 enum State {
     /// No call has opened the session yet: no file of it was touched, none made.
@@ -67,18 +68,98 @@ enum State {
     /// file, as long as or longer than the index covers.
     Held(Held),
     /// The index is not in memory: its file holds all of it, or a call failed. The next call
-    /// opens the session as a new writer would.
-    Suspended,
+    /// resumes from where this writer left off when nothing but others' lines changed since
+    /// (`ResumePoint`), and otherwise opens the session as a new writer would.
+    Suspended(Option<ResumePoint>),
 }
+
+/// What a suspended session keeps to resume where it left off without recovering: a few bytes,
+/// not the index. It is trusted only while every file is as the writer left it: the log the
+/// same file, no shorter, ending in the same bytes where the index covered it; the index and
+/// the batch record untouched (another process that held the session meanwhile changes them).
+#[derive(Debug)]
+struct ResumePoint {
+    /// Where the whole lines the index covers end.
+    indexed_to: u64,
+    /// The log's last bytes before `indexed_to`.
+    last_bytes: Vec<u8>,
+    /// The index file and the batch record as the writer left them (`None`: absent).
+    index: Option<FileState>,
+    batch_record: Option<FileState>,
+}
+
+/// How many of the log's bytes before the end of what was indexed tell a log rewritten in place.
+const RESUME_CHECK_BYTES: u64 = 64;
 
 /// A session's index held in memory, and how far into the log it goes.
 #[derive(Debug)]
 struct Held {
-    index: SessionIndex,
+    index: HeldIndex,
     /// Where the whole lines the index covers end.
     indexed_to: u64,
     /// Whether the index has changes its file does not have yet.
     unsaved: bool,
+}
+
+/// A held session's index: parsed, or held as the text the writer last wrote to its file (a
+/// session resumed after suspension, whose index was not parsed again). A change the text
+/// cannot take (a state, a receipt, an index someone else wrote) parses it first.
+#[derive(Debug)]
+enum HeldIndex {
+    Parsed(SessionIndex),
+    Written(WrittenIndex),
+}
+
+impl HeldIndex {
+    /// The index parsed, parsing it now if it is held as written.
+    fn parsed(&mut self, index_path: &std::path::Path) -> Result<&mut SessionIndex, SessionError> {
+        if let HeldIndex::Written(written) = self {
+            let parsed = SessionIndex::parse(&written.to_json())
+                .map_err(|source| SessionError::InvalidIndex { path: index_path.to_owned(), source })?;
+            *self = HeldIndex::Parsed(parsed);
+        }
+        match self {
+            HeldIndex::Parsed(index) => Ok(index),
+            HeldIndex::Written(_) => unreachable!("parsed above"),
+        }
+    }
+
+    fn plan<'e>(&self, events: impl Iterator<Item = (&'e Event<'e>, u64)>) -> super::index::IndexUpdate {
+        match self {
+            HeldIndex::Parsed(index) => index.plan(events),
+            HeldIndex::Written(index) => index.plan(events),
+        }
+    }
+
+    fn apply(&mut self, update: super::index::IndexUpdate) {
+        match self {
+            HeldIndex::Parsed(index) => index.apply(update),
+            HeldIndex::Written(index) => index.apply(update),
+        }
+    }
+
+    fn with_text<R>(&self, use_text: impl FnOnce(&[super::index::PieceRef<'_>]) -> R) -> R {
+        match self {
+            HeldIndex::Parsed(index) => index.with_text(use_text),
+            HeldIndex::Written(index) => index.with_text(use_text),
+        }
+    }
+
+    fn to_json(&self) -> String {
+        match self {
+            HeldIndex::Parsed(index) => index.to_json(),
+            HeldIndex::Written(index) => index.to_json(),
+        }
+    }
+}
+
+impl Indexes for HeldIndex {
+    fn add_event(&mut self, event: &Event<'_>, offset: u64) {
+        match self {
+            HeldIndex::Parsed(index) => index.add_event(event, offset),
+            HeldIndex::Written(index) => index.add_event(event, offset),
+        }
+    }
 }
 
 /// The log as a call found it when it opened the session.
@@ -113,7 +194,7 @@ impl Writer {
     pub fn index_json(&self) -> Option<String> {
         match &self.state {
             State::Held(held) => Some(held.index.to_json()),
-            State::Suspended => self.index_file.read_text().ok().flatten(),
+            State::Suspended(_) => self.index_file.read_text().ok().flatten(),
             State::Unopened => None,
         }
     }
@@ -172,7 +253,7 @@ impl Writer {
         };
         let value = JsValue::parse(value_json).map_err(invalid)?;
         self.with_session(|writer, held, _| {
-            held.index.set_entry(field, &key, value);
+            held.index.parsed(writer.index_file.path())?.set_entry(field, &key, value);
             writer.save_index(held)
         })
     }
@@ -185,7 +266,7 @@ impl Writer {
         SessionError::require_file(self.log.path())?;
         fail_points::at("repair");
         self.log.close();
-        self.state = State::Suspended;
+        self.state = State::Suspended(None);
         self.log.open()?;
         let (mut held, mut recovery) = self.recover(Scope::WholeLog)?;
         let log_len = self.log.len()?;
@@ -208,17 +289,45 @@ impl Writer {
     }
 
     /// Lets go of what an idle session holds between calls: closes every file it keeps open,
-    /// releasing the log's lock, and drops the index in memory when its file holds all of it.
-    /// The next call opens the log again (taking the lock again, or failing with `Locked` if
-    /// another process took it meanwhile), reloads the index as a new writer would, and indexes
-    /// what others appended meanwhile.
+    /// releasing the log's lock, and drops the index in memory when its file holds all of it,
+    /// keeping only where it left off. The next call opens the log again (taking the lock again,
+    /// or failing with `Locked` if another process took it meanwhile); if the files are as it
+    /// left them but for lines others appended, it reads the index's text back and indexes those
+    /// lines (no parsing, no recovery), and otherwise recovers as a new writer would.
     pub fn suspend(&mut self) {
+        let resume_point = match &self.state {
+            State::Held(held) if !held.unsaved => self.resume_point(held.indexed_to),
+            _ => None,
+        };
         self.log.close();
         self.batch_record.close(OnClose::Keep);
         self.index_file.release_descriptors();
-        if matches!(&self.state, State::Held(held) if !held.unsaved) {
-            self.state = State::Suspended;
+        if let Some(resume_point) = resume_point {
+            self.state = State::Suspended(Some(resume_point));
         }
+    }
+
+    /// Where a held session whose index covers the log up to `indexed_to` leaves off; `None`
+    /// when that cannot be told (the log is not open, or cannot be read).
+    fn resume_point(&self, indexed_to: u64) -> Option<ResumePoint> {
+        let from = indexed_to.saturating_sub(RESUME_CHECK_BYTES);
+        let last_bytes = self.log.read(from, indexed_to).ok()?;
+        Some(ResumePoint {
+            indexed_to,
+            last_bytes,
+            index: platform::link_state_at(self.index_file.path()).ok(),
+            batch_record: platform::link_state_at(self.batch_record.path()).ok(),
+        })
+    }
+
+    /// Whether the files are as the writer left them at `point`, but for lines appended to the
+    /// log since (`log_len`: its length now, the log being the same file).
+    fn still_at(&self, point: &ResumePoint, log_len: u64) -> bool {
+        let from = point.indexed_to.saturating_sub(RESUME_CHECK_BYTES);
+        log_len >= point.indexed_to
+            && platform::link_state_at(self.index_file.path()).ok() == point.index
+            && platform::link_state_at(self.batch_record.path()).ok() == point.batch_record
+            && self.log.read(from, point.indexed_to).is_ok_and(|bytes| bytes == point.last_bytes)
     }
 
     /// Lets the session go: the log is closed, its lock released, and the files made beside the
@@ -266,19 +375,25 @@ impl Writer {
         });
         if result.is_err() {
             self.log.close();
-            self.state = if ever_held { State::Suspended } else { State::Unopened };
+            self.state = if ever_held { State::Suspended(None) } else { State::Unopened };
         }
         result
     }
 
-    /// Opens the log and brings the index in line with it: when the session is held and the log
-    /// is the same file, only lines appended behind the writer's back are indexed; otherwise the
-    /// session is recovered. The state is let go of meanwhile: the caller puts it back.
+    /// Opens the log and brings the index in line with it: when the session is held, or
+    /// suspended with its files as it left them, and the log is the same file, only lines
+    /// appended behind the writer's back are indexed; otherwise the session is recovered. The
+    /// state is let go of meanwhile: the caller puts it back.
     fn open_session(&mut self) -> Result<(Held, OpenedLog), SessionError> {
         let (opened, len) = self.log.open()?;
         let log = OpenedLog { len, created: opened == Opened::Created };
-        match std::mem::replace(&mut self.state, State::Suspended) {
+        match std::mem::replace(&mut self.state, State::Suspended(None)) {
             State::Held(mut held) if opened == Opened::Same && len >= held.indexed_to => {
+                self.catch_up(&mut held, len)?;
+                Ok((held, log))
+            }
+            State::Suspended(Some(point)) if opened == Opened::Same && self.still_at(&point, len) => {
+                let mut held = self.resume(point.indexed_to)?;
                 self.catch_up(&mut held, len)?;
                 Ok((held, log))
             }
@@ -346,7 +461,7 @@ impl Writer {
     /// decides (`eventCount`, `checkpoints`). After `Err` the file is as before.
     fn save_index(&mut self, held: &mut Held) -> Result<(), SessionError> {
         if let Some(theirs) = self.index_file.read_if_changed()? {
-            held.index.adopt_fields_of(theirs);
+            held.index.parsed(self.index_file.path())?.adopt_fields_of(theirs);
         }
         held.index.with_text(|text| self.index_file.replace(text))?;
         held.unsaved = false;
@@ -391,6 +506,20 @@ impl Writer {
         Ok(())
     }
 
+    /// The index of a suspended session whose files are as it left them, read back from its file
+    /// as the text this writer wrote (parsed only if it is not laid out as the writer writes it),
+    /// covering the log up to `indexed_to`.
+    fn resume(&mut self, indexed_to: u64) -> Result<Held, SessionError> {
+        let text = self.index_file.read_text()?.unwrap_or_default();
+        let index = match WrittenIndex::new(text) {
+            Some(written) => HeldIndex::Written(written),
+            None => {
+                HeldIndex::Parsed(self.index_file.read()?.unwrap_or_else(|| SessionIndex::new(self.log.session_id())))
+            }
+        };
+        Ok(Held { index, indexed_to, unsaved: false })
+    }
+
     /// Recovers the session from its files, the log being open: takes back a batch a crash cut
     /// short, sets aside lines a power cut filled with zeros (in the whole log when the last
     /// writer did not close the session, otherwise where recovery reads), loads the index
@@ -420,7 +549,8 @@ impl Writer {
         recovery.set_aside_at = set_aside_at;
         self.byte_offset = self.log.len()?;
         self.index_version += 1;
-        let held = Held { index, indexed_to: recovery.indexed_to, unsaved: recovery.index_changed };
+        let held =
+            Held { index: HeldIndex::Parsed(index), indexed_to: recovery.indexed_to, unsaved: recovery.index_changed };
         Ok((held, recovery))
     }
 
@@ -634,7 +764,7 @@ mod tests {
         writer.set_index_entry("states", "\"a\"", "{\"x\":1}").unwrap();
         let before = writer.index_json().unwrap();
         writer.suspend();
-        assert!(matches!(writer.state, State::Suspended) && writer.descriptors() == 0);
+        assert!(matches!(writer.state, State::Suspended(Some(_))) && writer.descriptors() == 0);
         assert_eq!(writer.index_json().unwrap(), before);
         fs::OpenOptions::new()
             .append(true)
@@ -906,6 +1036,82 @@ mod tests {
         let index = read(&s.index);
         assert!(index.contains("\"a\": 1") && index.contains("\"eventCount\": 2"), "{index}");
         assert_eq!(writer.index_json().unwrap(), index);
+    }
+
+    /// A session of a few batches, suspended, with its log's text.
+    fn suspended_session() -> (crate::core::test_support::TempSession, Writer) {
+        let s = session();
+        let mut writer = Writer::new(&s.log, &s.index, Durability::None);
+        for seq in 0..6 {
+            let kind = if seq % 3 == 2 { "checkpoint" } else { "input" };
+            writer
+                .append_batch(&format!("{{\"type\":\"{kind}\",\"seq\":{seq},\"stateId\":\"s{seq}\"}}\n"), CREATED)
+                .unwrap();
+        }
+        writer.suspend();
+        assert!(matches!(writer.state, State::Suspended(Some(_))));
+        (s, writer)
+    }
+
+    fn held_as_written(writer: &Writer) -> bool {
+        matches!(&writer.state, State::Held(Held { index: HeldIndex::Written(_), .. }))
+    }
+
+    #[test]
+    fn a_suspended_session_resumes_where_it_left_off_and_indexes_what_others_appended() {
+        let (s, mut writer) = suspended_session();
+        append_to(
+            &s.log,
+            b"{\"type\":\"checkpoint\",\"seq\":6,\"stateId\":\"theirs\"}\n{\"type\":\"input\",\"seq\":7}\n",
+        );
+        writer.append_batch("{\"type\":\"checkpoint\",\"seq\":8,\"stateId\":\"s8\"}\n", CREATED).unwrap();
+        assert!(held_as_written(&writer), "resumed without recovering: {:?}", writer.state);
+        writer.append_batch("{\"type\":\"input\",\"seq\":9}\n", CREATED).unwrap();
+        let verified = crate::core::verify(&s.log, &s.index).unwrap();
+        assert!(verified.problems.is_empty(), "{:?}", verified.problems);
+        assert_eq!(verified.checkpoints, 4);
+        assert_eq!(writer.index_json().unwrap(), read(&s.index));
+        // A state, which the index's text cannot take as it is, parses it.
+        writer.set_index_entry("states", "\"s8\"", "{\"x\":1}").unwrap();
+        assert!(read(&s.index).contains("\"s8\": {\n      \"x\": 1"));
+        assert!(crate::core::verify(&s.log, &s.index).unwrap().problems.is_empty());
+    }
+
+    #[test]
+    fn a_suspended_session_whose_files_changed_meanwhile_is_recovered() {
+        type Change = fn(&crate::core::test_support::TempSession);
+        let changes: [(&str, Change); 5] = [
+            ("log replaced", |s| {
+                let text = read(&s.log);
+                fs::remove_file(&s.log).unwrap();
+                fs::write(&s.log, text.replace("\"seq\":5", "\"seq\":50")).unwrap();
+            }),
+            ("log cut and grown again in place", |s| {
+                let text = read(&s.log).replace("\"seq\":5", "\"seq\":70");
+                fs::OpenOptions::new().write(true).open(&s.log).unwrap().write_all(text.as_bytes()).unwrap();
+            }),
+            ("log truncated", |s| {
+                let text = read(&s.log);
+                let cut = text[..text.len() - 1].rfind('\n').unwrap() + 1;
+                fs::OpenOptions::new().write(true).open(&s.log).unwrap().set_len(cut as u64).unwrap();
+            }),
+            ("index written by another tool", |s| {
+                fs::write(&s.index, read(&s.index).replace("\"states\": {}", "\"states\": {\"t\": 1}")).unwrap();
+            }),
+            ("session taken by another process", |s| {
+                let mut other = Writer::new(&s.log, &s.index, Durability::None);
+                other.append_batch("{\"type\":\"checkpoint\",\"seq\":60,\"stateId\":\"x\"}\n", CREATED).unwrap();
+                other.close();
+            }),
+        ];
+        for (what, change) in changes {
+            let (s, mut writer) = suspended_session();
+            change(&s);
+            writer.append_batch("{\"type\":\"input\",\"seq\":100}\n", CREATED).unwrap();
+            assert!(!held_as_written(&writer), "{what}: recovered, not resumed");
+            let verified = crate::core::verify(&s.log, &s.index).unwrap();
+            assert!(verified.problems.is_empty(), "{what}: {:?}", verified.problems);
+        }
     }
 
     #[cfg(unix)]

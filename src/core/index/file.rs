@@ -300,6 +300,7 @@ mod tests {
     use super::*;
     use crate::core::event::Event;
     use crate::core::index::pieces::Piece;
+    use crate::core::index::Indexes;
     use crate::core::json::JsValue;
 
     fn replace(index: &mut IndexFile, pieces: &[&Piece]) -> u64 {

@@ -5,12 +5,14 @@
 mod file;
 mod pieces;
 mod text;
+mod written;
 
 pub use file::{read, IndexFile};
+pub use pieces::PieceRef;
+pub use written::WrittenIndex;
 
 use super::event::{Event, EventKind};
 use super::json::{JsObject, JsString, JsValue, JsonError};
-use pieces::PieceRef;
 use text::Document;
 
 /// A session's index, as the JavaScript object the original module would hold, with its text.
@@ -81,23 +83,7 @@ impl SessionIndex {
 
     /// The changes `events` make, with each event's line starting at the matching offset.
     pub fn plan<'e>(&self, events: impl Iterator<Item = (&'e Event<'e>, u64)>) -> IndexUpdate {
-        let mut update = IndexUpdate::default();
-        let mut event_count = self.doc.root().get("eventCount").map_or(f64::NAN, JsValue::to_number);
-        for (event, offset) in events {
-            if event.kind == EventKind::Checkpoint {
-                update.checkpoints.push(event.checkpoint_entry(offset));
-                update.marks_dirty = true;
-            }
-            if event.kind == EventKind::LlmResponse && event.has_receipt_key() {
-                update.marks_dirty = true;
-            }
-            if let Some(seq) = event.seq {
-                event_count = js_max(event_count, seq + 1.0);
-                update.next_event_count = Some(event_count);
-                update.marks_dirty = true;
-            }
-        }
-        update
+        plan_for_count(self.doc.root().get("eventCount").map_or(f64::NAN, JsValue::to_number), events)
     }
 
     /// Applies a planned update.
@@ -109,12 +95,6 @@ impl SessionIndex {
             self.doc
                 .push_to_array(&field("checkpoints"), update.checkpoints.into_iter().map(JsValue::Object).collect());
         }
-    }
-
-    /// Indexes one event whose line starts at `offset`, for good.
-    pub fn add_event(&mut self, event: &Event<'_>, offset: u64) {
-        let update = self.plan(std::iter::once((event, offset)));
-        self.apply(update);
     }
 
     /// The checkpoint entries, as stored.
@@ -205,6 +185,47 @@ impl SessionIndex {
     pub fn set_event_count(&mut self, count: f64) {
         self.doc.set(&field("eventCount"), JsValue::Number(count));
     }
+}
+
+/// An index the lines of a log are added to: parsed, or as written (`WrittenIndex`).
+pub trait Indexes {
+    /// Indexes one event whose line starts at `offset`, for good.
+    fn add_event(&mut self, event: &Event<'_>, offset: u64);
+}
+
+impl Indexes for SessionIndex {
+    fn add_event(&mut self, event: &Event<'_>, offset: u64) {
+        let update = self.plan(std::iter::once((event, offset)));
+        self.apply(update);
+    }
+}
+
+impl Indexes for WrittenIndex {
+    fn add_event(&mut self, event: &Event<'_>, offset: u64) {
+        let update = self.plan(std::iter::once((event, offset)));
+        self.apply(update);
+    }
+}
+
+/// The changes `events` make to an index whose `eventCount` is `event_count` (as a number), each
+/// event's line starting at the matching offset: the original's rules.
+fn plan_for_count<'e>(mut event_count: f64, events: impl Iterator<Item = (&'e Event<'e>, u64)>) -> IndexUpdate {
+    let mut update = IndexUpdate::default();
+    for (event, offset) in events {
+        if event.kind == EventKind::Checkpoint {
+            update.checkpoints.push(event.checkpoint_entry(offset));
+            update.marks_dirty = true;
+        }
+        if event.kind == EventKind::LlmResponse && event.has_receipt_key() {
+            update.marks_dirty = true;
+        }
+        if let Some(seq) = event.seq {
+            event_count = js_max(event_count, seq + 1.0);
+            update.next_event_count = Some(event_count);
+            update.marks_dirty = true;
+        }
+    }
+    update
 }
 
 impl IndexUpdate {
