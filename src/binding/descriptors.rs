@@ -23,7 +23,7 @@ pub trait Session: Send + Sync {
 pub const DEFAULT_BUDGET: usize = 512;
 
 static BUDGET: AtomicUsize = AtomicUsize::new(DEFAULT_BUDGET);
-static SESSIONS: Mutex<Sessions> = Mutex::new(Sessions { by_use: BTreeMap::new(), held: None, next_use: 0, open: 0 });
+static SESSIONS: Mutex<Sessions> = Mutex::new(Sessions::new());
 
 /// The sessions holding descriptors, least recently used first.
 struct Sessions {
@@ -43,27 +43,7 @@ pub fn set_budget(descriptors: usize) {
 /// give theirs back while the budget is exceeded.
 pub fn used(session: &Weak<dyn Session>, open: usize) {
     let mut sessions = sessions();
-    let address = address_of(session);
-    // The session used last, using it again with as many descriptors: nothing changes.
-    let last = sessions.next_use.checked_sub(1);
-    if sessions
-        .held
-        .get_or_insert_default()
-        .get(&address)
-        .is_some_and(|&(place, held)| Some(place) == last && held == open)
-    {
-        return;
-    }
-    sessions.forget(address);
-    if open > 0 {
-        let place = sessions.next_use;
-        sessions.next_use += 1;
-        sessions.by_use.insert(place, session.clone());
-        sessions.held.get_or_insert_default().insert(address, (place, open));
-        sessions.open += open;
-    }
-    let budget = BUDGET.load(Ordering::Relaxed);
-    let visited = sessions.give_back_until(budget, address);
+    let visited = sessions.used(session, open, BUDGET.load(Ordering::Relaxed));
     // A session dropped here must forget itself without the registry locked.
     drop(sessions);
     drop(visited);
@@ -93,6 +73,36 @@ fn sessions() -> MutexGuard<'static, Sessions> {
 }
 
 impl Sessions {
+    const fn new() -> Self {
+        Sessions { by_use: BTreeMap::new(), held: None, next_use: 0, open: 0 }
+    }
+
+    /// `session` was just used and holds `open` descriptors: it becomes the most recently used,
+    /// then idle sessions give theirs back until at most `budget` are held. Returns the
+    /// sessions visited, to be let go once the registry is unlocked.
+    fn used(&mut self, session: &Weak<dyn Session>, open: usize, budget: usize) -> Vec<Arc<dyn Session>> {
+        let address = address_of(session);
+        // The session used last, using it again with as many descriptors: nothing changes.
+        let last = self.next_use.checked_sub(1);
+        if self
+            .held
+            .get_or_insert_default()
+            .get(&address)
+            .is_some_and(|&(place, held)| Some(place) == last && held == open)
+        {
+            return Vec::new();
+        }
+        self.forget(address);
+        if open > 0 {
+            let place = self.next_use;
+            self.next_use += 1;
+            self.by_use.insert(place, session.clone());
+            self.held.get_or_insert_default().insert(address, (place, open));
+            self.open += open;
+        }
+        self.give_back_until(budget, address)
+    }
+
     fn forget(&mut self, address: usize) {
         if let Some((place, open)) = self.held.get_or_insert_default().remove(&address) {
             self.by_use.remove(&place);
@@ -130,5 +140,105 @@ impl Sessions {
             }
         }
         visited
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicBool;
+
+    /// A session that can be busy (it then refuses to suspend) and says whether it was suspended.
+    #[derive(Default)]
+    struct Fake {
+        busy: AtomicBool,
+        suspended: AtomicBool,
+    }
+
+    impl Session for Fake {
+        fn suspend(&self) -> bool {
+            let idle = !self.busy.load(Ordering::Relaxed);
+            self.suspended.fetch_or(idle, Ordering::Relaxed);
+            idle
+        }
+    }
+
+    fn fakes(count: usize) -> Vec<Arc<Fake>> {
+        (0..count).map(|_| Arc::new(Fake::default())).collect()
+    }
+
+    fn weak(session: &Arc<Fake>) -> Weak<dyn Session> {
+        Arc::downgrade(session) as Weak<dyn Session>
+    }
+
+    fn suspended(sessions: &[Arc<Fake>]) -> Vec<bool> {
+        sessions.iter().map(|session| session.suspended.swap(false, Ordering::Relaxed)).collect()
+    }
+
+    #[test]
+    fn within_the_budget_no_session_is_suspended() {
+        let mut registry = Sessions::new();
+        let sessions = fakes(3);
+        for session in &sessions {
+            registry.used(&weak(session), 4, 12);
+        }
+        assert_eq!(suspended(&sessions), [false, false, false]);
+        assert_eq!(registry.open, 12);
+    }
+
+    #[test]
+    fn beyond_it_the_sessions_used_least_recently_are_suspended_first_never_the_one_in_use() {
+        let mut registry = Sessions::new();
+        let sessions = fakes(4);
+        for session in &sessions[..3] {
+            registry.used(&weak(session), 4, 12);
+        }
+        // The first is used again: the second is now the least recently used.
+        registry.used(&weak(&sessions[0]), 4, 12);
+        registry.used(&weak(&sessions[3]), 4, 12);
+        assert_eq!(suspended(&sessions), [false, true, false, false]);
+        assert_eq!(registry.open, 12);
+        // Out of descriptors: every session but the one in use gives its descriptors back.
+        registry.give_back_until(0, address_of(&weak(&sessions[3])));
+        assert_eq!(suspended(&sessions), [true, false, true, false]);
+        assert_eq!(registry.open, 4);
+    }
+
+    #[test]
+    fn a_busy_session_is_passed_over_and_the_next_one_taken() {
+        let mut registry = Sessions::new();
+        let sessions = fakes(3);
+        for session in &sessions[..2] {
+            registry.used(&weak(session), 4, 100);
+        }
+        sessions[0].busy.store(true, Ordering::Relaxed);
+        registry.used(&weak(&sessions[2]), 4, 8);
+        assert_eq!(suspended(&sessions), [false, true, false]);
+        assert_eq!(registry.open, 8, "the busy session's descriptors still count");
+    }
+
+    #[test]
+    fn a_session_dropped_while_registered_no_longer_counts() {
+        let mut registry = Sessions::new();
+        let mut sessions = fakes(3);
+        for session in &sessions[..2] {
+            registry.used(&weak(session), 4, 100);
+        }
+        drop(sessions.remove(0));
+        registry.used(&weak(&sessions[1]), 4, 4);
+        assert_eq!(suspended(&sessions), [true, false]);
+        assert_eq!(registry.open, 4);
+        assert_eq!(registry.by_use.len(), 1);
+    }
+
+    #[test]
+    fn a_session_that_holds_nothing_is_forgotten() {
+        let mut registry = Sessions::new();
+        let sessions = fakes(2);
+        registry.used(&weak(&sessions[0]), 4, 100);
+        registry.used(&weak(&sessions[0]), 0, 100);
+        registry.used(&weak(&sessions[1]), 4, 4);
+        assert_eq!(suspended(&sessions), [false, false]);
+        assert_eq!(registry.open, 4);
     }
 }
