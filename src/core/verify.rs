@@ -65,6 +65,14 @@ fn verify_once(log_path: &Path, index_path: &Path) -> Result<(Verification, bool
         checkpoints: expected.checkpoint_count(),
         ..Verification::default()
     };
+    for (offset, len) in &recovery.damaged {
+        verification.problems.push(format!(
+            "the {len} bytes at byte {offset} of the log hold NUL bytes, as a power cut leaves them (the next writer or repair sets them aside)"
+        ));
+    }
+    for kept in set_aside_beside(log_path) {
+        verification.notes.push(format!("bytes recovery set aside are kept in {}", kept.display()));
+    }
     for offset in &recovery.unreadable_lines {
         verification
             .notes
@@ -123,6 +131,23 @@ fn lags_behind(found: &SessionIndex, expected: &SessionIndex) -> bool {
         _ => false,
     };
     count_behind && found_entries.len() <= expected_entries.len() && expected_entries.starts_with(found_entries)
+}
+
+/// The files recovery made beside the log at `log_path` to keep bytes it moved out of it
+/// (`<log>.torn-<ms>`), in name order.
+fn set_aside_beside(log_path: &Path) -> Vec<std::path::PathBuf> {
+    let (Some(dir), Some(name)) = (log_path.parent(), log_path.file_name()) else { return Vec::new() };
+    let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
+    let prefix = format!("{}.torn-", name.to_string_lossy());
+    let mut kept: Vec<_> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|entry| entry.file_name().to_string_lossy().starts_with(&prefix))
+        .map(|entry| entry.path())
+        .collect();
+    kept.sort();
+    kept
 }
 
 /// What tells an index file from a newer one.
@@ -205,5 +230,13 @@ mod tests {
         assert!(damaged.problems[1].contains("eventCount is 2, the log's events make it 8"));
         assert!(damaged.problems[2].contains("lists 1 checkpoints, the log holds 2"));
         assert!(fs::read_to_string(&log).unwrap().ends_with("{\"type\":"), "verify changes nothing");
+
+        std::io::Write::write_all(&mut file, b"\0\0\n{\"type\":\"input\",\"seq\":9}\n").unwrap();
+        let zeros = verify(&log, &index).unwrap();
+        assert!(zeros.problems.iter().any(|problem| problem.contains("hold NUL bytes")), "{:?}", zeros.problems);
+        Writer::new(&log, &index, Durability::None).repair().unwrap();
+        let repaired = verify(&log, &index).unwrap();
+        assert_eq!(repaired.problems, Vec::<String>::new());
+        assert!(repaired.notes.iter().any(|note| note.contains("s.jsonl.torn-")), "{:?}", repaired.notes);
     }
 }
