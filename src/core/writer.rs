@@ -296,7 +296,11 @@ impl Writer {
     /// lines (no parsing, no recovery), and otherwise recovers as a new writer would.
     pub fn suspend(&mut self) {
         let resume_point = match &self.state {
-            State::Held(held) if !held.unsaved => self.resume_point(held.indexed_to),
+            State::Held(held) if !held.unsaved => {
+                // Best effort: a spare that is not brought up to date is written whole on resuming.
+                let _ = held.index.with_text(|text| self.index_file.copy_live_to_spare(text));
+                self.resume_point(held.indexed_to)
+            }
             _ => None,
         };
         self.log.close();
@@ -512,7 +516,10 @@ impl Writer {
     fn resume(&mut self, indexed_to: u64) -> Result<Held, SessionError> {
         let text = self.index_file.read_text()?.unwrap_or_default();
         let index = match WrittenIndex::new(text) {
-            Some(written) => HeldIndex::Written(written),
+            Some(written) => {
+                written.with_text(|text| self.index_file.relabel(text));
+                HeldIndex::Written(written)
+            }
             None => {
                 HeldIndex::Parsed(self.index_file.read()?.unwrap_or_else(|| SessionIndex::new(self.log.session_id())))
             }

@@ -163,6 +163,35 @@ impl IndexFile {
         Ok(bytes_written)
     }
 
+    /// Brings the spare up to the text `text` makes, which the index file holds now, without
+    /// swapping it in: an index let go of now leaves a spare that the first write after
+    /// `relabel` need only patch. After an error the next write writes the spare whole.
+    pub fn copy_live_to_spare(&mut self, text: &[PieceRef<'_>]) -> Result<(), SessionError> {
+        let (spare, known) = self.open_spare()?;
+        let layout = Layout::of(text);
+        let stamp = patch(&spare, known.as_ref(), text, &layout)
+            .and_then(|_| Stamp::of(&spare))
+            .map_err(|err| SessionError::io("write", &self.spare_path, err))?;
+        self.spare = Some(Written { layout, stamp, file: Some(spare) });
+        Ok(())
+    }
+
+    /// Takes `text`'s pieces, which make exactly the text the index file holds, for the pieces
+    /// of that text (and of the spare's, when it holds the same one: equal layouts mean equal
+    /// texts), so that the next write patches the spare instead of writing it whole. For an
+    /// index held again as the text last written, with pieces of its own.
+    pub fn relabel(&mut self, text: &[PieceRef<'_>]) {
+        let layout = Layout::of(text);
+        if let (Some(live), Some(spare)) = (&self.live, &mut self.spare) {
+            if spare.layout == live.layout {
+                spare.layout = layout.clone();
+            }
+        }
+        if let Some(live) = &mut self.live {
+            live.layout = layout;
+        }
+    }
+
     /// How many descriptors this index keeps open between writes (the index and its spare).
     pub fn descriptors(&self) -> usize {
         [&self.live, &self.spare]
@@ -360,6 +389,32 @@ mod tests {
         assert!(replace(&mut index, &[&big, &count(2), &end]) > 100_000, "so is one of unknown content");
         assert_eq!(replace(&mut index, &[&big, &count(3), &end]), 3, "the count, the end in place");
         assert_eq!(replace(&mut index, &[&big, &count(40), &end]), 5, "the longer count and the end it moved");
+    }
+
+    // The spare is reused only where a lease tells no one else has it open: Linux.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn an_index_let_go_of_and_held_again_as_written_text_is_patched_not_rewritten() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.index.json");
+        let mut file = IndexFile::new(&path, Durability::None);
+        let mut index = crate::core::index::SessionIndex::new("s");
+        for seq in 0..3000 {
+            let line = format!("{{\"type\":\"checkpoint\",\"seq\":{seq},\"stateId\":\"s{seq}\"}}");
+            index.add_event(&Event::parse(&line).unwrap(), seq * 100);
+            if seq % 1000 == 999 {
+                index.with_text(|text| file.replace(text)).unwrap();
+            }
+        }
+        index.with_text(|text| file.copy_live_to_spare(text)).unwrap();
+        file.release_descriptors();
+        drop(index);
+        let mut written = crate::core::index::WrittenIndex::new(file.read_text().unwrap().unwrap()).unwrap();
+        written.with_text(|text| file.relabel(text));
+        written.add_event(&Event::parse(r#"{"type":"checkpoint","seq":3000,"stateId":"x"}"#).unwrap(), 300_000);
+        let bytes = written.with_text(|text| file.replace(text)).unwrap();
+        assert_eq!(fs::read_to_string(&path).unwrap(), written.to_json());
+        assert!(bytes < 200, "{bytes} bytes written");
     }
 
     #[test]
