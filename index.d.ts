@@ -119,8 +119,8 @@ export declare class IncrementalWriter {
   /**
    * Waits for every earlier call; then, when no other writer in this process has the same session
    * (log and index) open, closes the log, releases its lock and removes the files made beside
-   * them. Later calls on this writer reject with `ERR_WRITER_CLOSED`; the session's other writers
-   * go on.
+   * them. Later calls on this writer reject with `ERR_WRITER_CLOSED`, a call whose event getter
+   * or `toJSON` closed the writer included; the session's other writers go on.
    */
   close(): Promise<void>
   /** `close` for exit paths: stores every queued call, then closes as `close` does, before returning. */

@@ -66,6 +66,8 @@ class IncrementalWriter {
       return Promise.reject(err)
     }
     if (batch === '') return Promise.resolve()
+    // An event's getter or toJSON may have closed the writer: the call comes after the close.
+    if (this.#closing) return Promise.reject(closedError())
     // A new log's header takes the caller's clock, as the original's does (a mocked Date included).
     const created = new Date().toISOString()
     return this.#queue.queue(() => this.#native.enqueueEvents(batch, created))
@@ -79,6 +81,7 @@ class IncrementalWriter {
     if (this.#closing) throw closedError()
     const batch = serializeEvents(events)
     if (batch === '') return
+    if (this.#closing) throw closedError()
     const created = new Date().toISOString()
     this.#queue.queueSync(() => this.#native.enqueueEvents(batch, created))
   }
@@ -139,8 +142,9 @@ class IncrementalWriter {
   /**
    * Waits for every call made before it; then, if no other writer in this process has the same
    * session open, closes the log, releases its lock and removes the files made beside the log
-   * and the index. Calls after it reject with `ERR_WRITER_CLOSED`; the session's other writers
-   * go on working. Calling it again returns the same promise.
+   * and the index. Calls after it reject with `ERR_WRITER_CLOSED`, a call whose event getter or
+   * `toJSON` closed the writer included; the session's other writers go on working. Calling it
+   * again returns the same promise.
    */
   close() {
     if (!this.#closing) {
@@ -175,6 +179,8 @@ class IncrementalWriter {
       return Promise.reject(refused(messageOf(cause), cause))
     }
     if (json === undefined) return Promise.reject(refused('JSON.stringify gives nothing for it'))
+    // The value's toJSON may have closed the writer: the call comes after the close.
+    if (this.#closing) return Promise.reject(closedError())
     return this.#queue.queue(() => enqueue(keyJson, json))
   }
 }
