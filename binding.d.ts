@@ -82,6 +82,8 @@ export interface NativeFailure {
   errno?: number
   syscall?: string
   path?: string
+  /** What to do about a failed system call, when its cause is known (added to the message). */
+  advice?: string
 }
 
 /** The index's JSON (`null` before the first batch) and the version of the index it shows. */

@@ -8,7 +8,7 @@
 // with their index's offsets (session-reader.js).
 
 const { verifySession, repairSession, setDescriptorBudget: setNativeDescriptorBudget } = require('./lib/native')
-const { requireString, requirePath, requireTwoFiles, readOptions, defaultIndexFile } = require('./lib/arguments')
+const { requireString, requirePath, requireTwoFiles, readOptions, isObject, defaultIndexFile } = require('./lib/arguments')
 const { typeError, closedError, toCallerError, callNativeTask, describe, messageOf } = require('./lib/errors')
 const { serializeEvents } = require('./lib/serialize')
 const { SessionReader } = require('./lib/session-reader')
@@ -99,8 +99,15 @@ class IncrementalWriter {
     return this.#record('stateId', stateId, value, (keyJson, json) => this.#native.enqueueState(keyJson, json))
   }
 
-  /** Records `receipts[receiptKey] = receipt` in the index, in order with the other calls. */
+  /**
+   * Records `receipts[receiptKey] = receipt` in the index, in order with the other calls. A
+   * receipt is an object, as the server's are; anything else rejects with ERR_INVALID_ARG_TYPE.
+   */
   recordReceipt(receiptKey, receipt) {
+    if (!isObject(receipt)) {
+      const expected = 'The "receipt" argument must be an object ({ key, request, response, timestamp, durationMs })'
+      return Promise.reject(typeError('ERR_INVALID_ARG_TYPE', `${expected}. Received ${describe(receipt)}`))
+    }
     return this.#record('receiptKey', receiptKey, receipt, (keyJson, json) => this.#native.enqueueReceipt(keyJson, json))
   }
 

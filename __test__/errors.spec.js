@@ -414,3 +414,68 @@ describe('failures of the native side', () => {
     expectError(thrownBy(() => writer('c').closeSync()), Error, internal)
   })
 })
+
+describe('messages that say what to do', () => {
+  it('events({ fromSeq }) with a fromSeq that is not a number names fromSeq', async () => {
+    fs.writeFileSync(session.eventFile, '{"type":"checkpoint","seq":0,"reason":"r","stateId":"a"}\n')
+    const err = await failureOf(() => writer.readEvents({ fromSeq: 'x' }))
+    expectError(err, TypeError, { code: 'ERR_INVALID_ARG_TYPE', message: "fromSeq must be of type number. Received type string ('x')" })
+  })
+
+  it.each([
+    ['a string', 'text', "type string ('text')"],
+    ['null', null, 'null'],
+    ['an array', [], 'an array'],
+  ])('recordReceipt with a receipt that is %s is refused, the index unchanged', async (_name, receipt, received) => {
+    await writer.appendEvents([{ type: 'input', seq: 0 }])
+    const err = await failureOf(() => writer.recordReceipt('k', receipt))
+    expectError(err, TypeError, { code: 'ERR_INVALID_ARG_TYPE', message: `The "receipt" argument must be an object ({ key, request, response, timestamp, durationMs }). Received ${received}` })
+    await writer.close()
+    expect(JSON.parse(fs.readFileSync(session.indexFile, 'utf8')).receipts).toEqual({})
+  })
+
+  it('EACCES in a directory the process cannot write, on files it can, says that the directory must be writable and why', async () => {
+    await writer.appendEvents([{ type: 'input', seq: 0 }])
+    await writer.close()
+    for (const name of fs.readdirSync(session.dir)) fs.chmodSync(path.join(session.dir, name), 0o666)
+    fs.chmodSync(session.dir, 0o555)
+    const script = `const { IncrementalWriter } = require(${JSON.stringify(path.resolve(__dirname, '..'))})
+      new IncrementalWriter(process.argv[1], process.argv[2]).appendEvents([{ type: 'input', seq: 1 }])
+        .then(() => console.log('{}'), (e) => console.log(JSON.stringify({ code: e.code, path: e.path, message: e.message })))`
+    // As root, permissions stop no write: write as nobody.
+    const asNobody = process.getuid && process.getuid() === 0 ? { uid: 65534, gid: 65534 } : {}
+    const child = spawnSync(process.execPath, ['-e', script, session.eventFile, session.indexFile], { encoding: 'utf8', ...asNobody })
+    fs.chmodSync(session.dir, 0o755)
+    const failure = JSON.parse(child.stdout)
+    expect(failure).toEqual({
+      code: 'EACCES',
+      path: `${session.eventFile}.batch`,
+      message: `EACCES: permission denied, open '${session.eventFile}.batch'; the directory '${session.dir}' must be writable: besides the log and the index, a writer keeps files of its own there while it has the session (<log>.batch, the batch being written, and <index>.spare, the next index)`,
+    })
+  })
+
+  it('ERR_SESSION_LOCKED in this process says so and what to do', async () => {
+    await writer.appendEvents([{ type: 'input', seq: 0 }])
+    const other = new IncrementalWriter(session.eventFile, session.indexFile, { durability: 'full' })
+    const err = await failureOf(() => other.appendEvents([{ type: 'input', seq: 1 }]))
+    expectError(err, Error, {
+      code: 'ERR_SESSION_LOCKED',
+      path: session.eventFile,
+      message: `the session log '${session.eventFile}' is held by another writer in this process (process ${process.pid}, which wrote its last batch): writers of one session in one process share it only with the same durability mode; close the other writer first, or use its mode`,
+    })
+  })
+
+  it('ERR_SESSION_LOCKED held by another process names that process and what to do', () => {
+    const script = `const { IncrementalWriter } = require(${JSON.stringify(path.resolve(__dirname, '..'))})
+      new IncrementalWriter(process.argv[1], process.argv[2]).appendEvents([{ type: 'input', seq: 1 }])
+        .then(() => console.log('{}'), (e) => console.log(JSON.stringify({ code: e.code, message: e.message })))`
+    return (async () => {
+      await writer.appendEvents([{ type: 'input', seq: 0 }])
+      const child = spawnSync(process.execPath, ['-e', script, session.eventFile, session.indexFile], { encoding: 'utf8' })
+      expect(JSON.parse(child.stdout)).toEqual({
+        code: 'ERR_SESSION_LOCKED',
+        message: `the session log '${session.eventFile}' is held by a writer in another process (process ${process.pid}, which wrote its last batch): close that writer (close() or closeSync()) or end that process, then try again`,
+      })
+    })()
+  })
+})

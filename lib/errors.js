@@ -35,10 +35,13 @@ function toCallerError(failure) {
   return err
 }
 
-/** An error shaped like those of `fs`: `ENOENT: no such file or directory, open '/x'`. */
-function systemError({ errno, syscall, path }) {
+/**
+ * An error shaped like those of `fs`: `ENOENT: no such file or directory, open '/x'`, followed by
+ * what to do about it when the native side knows (`; the directory '/d' must be writable: ...`).
+ */
+function systemError({ errno, syscall, path, advice }) {
   const [code, description] = getSystemErrorMap().get(-errno) || ['UNKNOWN', `unknown error ${errno}`]
-  const err = new Error(`${code}: ${description}, ${syscall} '${path}'`)
+  const err = new Error(`${code}: ${description}, ${syscall} '${path}'${advice ? `; ${advice}` : ''}`)
   Object.assign(err, { errno: -errno, code, syscall, path })
   return err
 }

@@ -67,6 +67,7 @@ class SessionReader {
     const { fromCheckpoint, fromOffset, fromSeq, limit = Infinity } = readOptions(options, ['fromCheckpoint', 'fromOffset', 'fromSeq', 'limit'])
     const starts = [fromCheckpoint, fromOffset, fromSeq].filter((start) => start !== undefined)
     if (starts.length > 1) throw typeError('ERR_INVALID_ARG_VALUE', 'Give at most one of fromCheckpoint, fromOffset and fromSeq')
+    if (fromSeq !== undefined && typeof fromSeq !== 'number') throw typeError('ERR_INVALID_ARG_TYPE', `fromSeq must be of type number. Received ${describe(fromSeq)}`)
     if (typeof limit !== 'number') throw typeError('ERR_INVALID_ARG_TYPE', `limit must be of type number. Received ${describe(limit)}`)
     if (!(limit >= 0)) throw typeError('ERR_INVALID_ARG_VALUE', `limit must be a non-negative number. Received ${describe(limit)}`)
     let offset = 0

@@ -1,7 +1,9 @@
 //! A failed batch as plain data. `index.js` builds the JS error from it in the caller's
 //! realm, so that `instanceof TypeError` holds even under Jest's sandboxed globals.
 
+use std::io;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::Path;
 
 use napi_derive::napi;
 
@@ -22,6 +24,8 @@ pub struct NativeFailure {
     pub errno: Option<i32>,
     pub syscall: Option<String>,
     pub path: Option<String>,
+    /// What to do about a failed system call, when its cause is known (added to the message).
+    pub advice: Option<String>,
 }
 
 impl NativeFailure {
@@ -34,6 +38,7 @@ impl NativeFailure {
             errno: None,
             syscall: None,
             path: None,
+            advice: None,
         }
     }
 }
@@ -62,7 +67,7 @@ impl From<&SessionError> for NativeFailure {
                 path: Some(path.to_string_lossy().into_owned()),
                 ..NativeFailure::error("ERR_NOT_A_FILE", err.to_string())
             },
-            SessionError::Locked { path } => NativeFailure {
+            SessionError::Locked { path, .. } => NativeFailure {
                 path: Some(path.to_string_lossy().into_owned()),
                 ..NativeFailure::error("ERR_SESSION_LOCKED", err.to_string())
             },
@@ -72,10 +77,27 @@ impl From<&SessionError> for NativeFailure {
                 errno: node_errno(source),
                 syscall: Some((*syscall).to_owned()),
                 path: Some(path.to_string_lossy().into_owned()),
+                advice: advice(syscall, path, source),
                 ..NativeFailure::error("ERR_IO", err.to_string())
             },
         }
     }
+}
+
+/// What to do about a failed system call, when the failure tells: a file that could not be
+/// created for want of permission (EACCES on opening a file that does not exist) needs a
+/// directory the process may write, which a user may not expect of a session's directory.
+fn advice(syscall: &str, path: &Path, source: &io::Error) -> Option<String> {
+    let created = syscall == "open" && source.kind() == io::ErrorKind::PermissionDenied;
+    if !created || path.symlink_metadata().is_ok() {
+        return None;
+    }
+    let dir = path.parent().filter(|dir| !dir.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    Some(format!(
+        "the directory '{}' must be writable: besides the log and the index, a writer keeps files of its own there \
+         while it has the session (<log>.batch, the batch being written, and <index>.spare, the next index)",
+        dir.display()
+    ))
 }
 
 /// A bug caught at the boundary instead of crashing the process.
