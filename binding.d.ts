@@ -15,7 +15,7 @@ export declare class NativeWriter {
    * A writer for `eventFile` and `indexFile`; touches neither file. `durability` is
    * `"none"` (the default), `"data"` or `"full"`.
    */
-  constructor(eventFile: string, indexFile: string, durability?: string | undefined | null)
+  constructor(eventFile: string, indexFile: string, durability?: DurabilityMode | undefined | null)
   /**
    * Queues a batch of events (JSON lines, each ending in a newline) with the caller's time
    * (`new Date().toISOString()`, for a new log's header); returns its ticket.
@@ -52,6 +52,13 @@ export declare class NativeWriter {
  */
 export declare function drainWriters(writers: Array<NativeWriter>): Promise<NativeDrain[]>
 
+/** `durability`: `"none"`, `"data"` or `"full"`; napi refuses any other string. */
+export declare const enum DurabilityMode {
+  None = 'none',
+  Data = 'data',
+  Full = 'full',
+}
+
 /** Whole event lines read from a log, or the failure that stopped the read. */
 export interface NativeChunk {
   failure?: NativeFailure
@@ -74,7 +81,10 @@ export interface NativeFailure {
   /** `"TypeError"` for bad input, `"Error"` otherwise. */
   kind: string
   message: string
-  /** A Node-style `ERR_*` code; absent for system errors, whose code comes from `errno`. */
+  /**
+   * A Node-style `ERR_*` code; absent for system errors, whose code `lib/errors.js` takes
+   * from `errno` (`ERR_IO` when there is none, as after a short write).
+   */
   code?: string
   /** The position of the offending event in its batch. */
   index?: number

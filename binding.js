@@ -837,6 +837,7 @@ module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __n
 module.exports = nativeBinding
 module.exports.NativeWriter = nativeBinding.NativeWriter
 module.exports.drainWriters = nativeBinding.drainWriters
+module.exports.DurabilityMode = nativeBinding.DurabilityMode
 module.exports.readLogLines = nativeBinding.readLogLines
 module.exports.repairSession = nativeBinding.repairSession
 module.exports.setDescriptorBudget = nativeBinding.setDescriptorBudget

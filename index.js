@@ -7,14 +7,15 @@
 // (errors.js), arguments are checked as Node checks them (arguments.js), and sessions are read
 // with their index's offsets (session-reader.js).
 
-const { verifySession, repairSession, setDescriptorBudget: setNativeDescriptorBudget } = require('./lib/native')
+const { verifySession, repairSession, setDescriptorBudget: setNativeDescriptorBudget, DurabilityMode } = require('./lib/native')
 const { requireString, requirePath, requireTwoFiles, readOptions, isObject, defaultIndexFile } = require('./lib/arguments')
 const { typeError, closedError, toCallerError, callNativeTask, describe, messageOf } = require('./lib/errors')
 const { serializeEvents } = require('./lib/serialize')
 const { SessionReader } = require('./lib/session-reader')
 const { acquire, release, releaseSync, cachedIndex } = require('./lib/sessions')
 
-const DURABILITY_MODES = ['none', 'data', 'full']
+/** The durability modes, as the native side defines them (src/binding/durability_mode.rs). */
+const DURABILITY_MODES = Object.values(DurabilityMode)
 
 /**
  * Appends session events to a JSONL log and keeps its JSON index of checkpoints and counts.

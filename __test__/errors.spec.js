@@ -325,6 +325,12 @@ describe('other arguments that are not what they should be', () => {
     expectError(err, TypeError, { code: 'ERR_INVALID_ARG_VALUE', message: 'options.durability must be one of none, data, full. Received a value that cannot be inspected' })
   })
 
+  it('the native writer refuses an unknown durability mode instead of taking it for none', () => {
+    const { NativeWriter } = require('../lib/native')
+    expect(() => new NativeWriter(session.eventFile, session.indexFile, 'bogus')).toThrow(/does not match any variant of enum `DurabilityMode`/)
+    expect(() => new NativeWriter(session.eventFile, session.indexFile, 'full')).not.toThrow()
+  })
+
   it.each([
     ['recordState', (key) => writer.recordState(key, 1), 'stateId'],
     ['recordReceipt', (key) => writer.recordReceipt(key, {}), 'receiptKey'],
@@ -338,7 +344,9 @@ describe('failures of the native side', () => {
   function overFakeBinding(binding) {
     let api
     jest.isolateModules(() => {
-      jest.doMock('../binding.js', () => binding)
+      // The real binding's durability modes, which index.js reads when loaded.
+      const { DurabilityMode } = jest.requireActual('../binding.js')
+      jest.doMock('../binding.js', () => ({ DurabilityMode, ...binding }))
       api = require('incremental-writer')
     })
     jest.dontMock('../binding.js')

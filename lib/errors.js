@@ -25,7 +25,8 @@ function closedError() {
 
 /**
  * Turns the native side's failure record into a Node-style error of this realm. A failed
- * file-system call the OS gave no errno for (the record has no code either) is ERR_IO.
+ * file-system call the OS gave no errno for (the record has no code either) is ERR_IO: the one
+ * place that rule is kept.
  */
 function toCallerError(failure) {
   if (failure.errno != null) return systemError(failure)

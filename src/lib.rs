@@ -13,6 +13,7 @@ use std::sync::Arc;
 use napi::bindgen_prelude::AsyncTask;
 use napi_derive::napi;
 
+use binding::durability_mode::DurabilityMode;
 use binding::failure::guarded;
 use binding::off_thread::OffThread;
 use binding::session_tasks::{NativeChunk, NativeRepair, NativeVerification};
@@ -30,12 +31,8 @@ impl NativeWriter {
     /// A writer for `eventFile` and `indexFile`; touches neither file. `durability` is
     /// `"none"` (the default), `"data"` or `"full"`.
     #[napi(constructor)]
-    pub fn new(event_file: String, index_file: String, durability: Option<String>) -> napi::Result<Self> {
-        let durability = match durability.as_deref() {
-            Some("data") => core::Durability::Data,
-            Some("full") => core::Durability::Full,
-            _ => core::Durability::None,
-        };
+    pub fn new(event_file: String, index_file: String, durability: Option<DurabilityMode>) -> napi::Result<Self> {
+        let durability = durability.map_or(core::Durability::None, core::Durability::from);
         guarded(|| NativeWriter { shared: SharedWriter::new(core::Writer::open(event_file, index_file, durability)) })
     }
 

@@ -1,4 +1,4 @@
-//! A failed batch as plain data. `index.js` builds the JS error from it in the caller's
+//! A failed batch as plain data. `lib/errors.js` builds the JS error from it in the caller's
 //! realm, so that `instanceof TypeError` holds even under Jest's sandboxed globals.
 
 use std::io;
@@ -16,7 +16,8 @@ pub struct NativeFailure {
     /// `"TypeError"` for bad input, `"Error"` otherwise.
     pub kind: String,
     pub message: String,
-    /// A Node-style `ERR_*` code; absent for system errors, whose code comes from `errno`.
+    /// A Node-style `ERR_*` code; absent for system errors, whose code `lib/errors.js` takes
+    /// from `errno` (`ERR_IO` when there is none, as after a short write).
     pub code: Option<String>,
     /// The position of the offending event in its batch.
     pub index: Option<u32>,
@@ -30,10 +31,15 @@ pub struct NativeFailure {
 
 impl NativeFailure {
     fn error(code: &str, message: String) -> Self {
+        NativeFailure { code: Some(code.to_owned()), ..NativeFailure::system(message) }
+    }
+
+    /// A failure without a code: a failed system call, whose code comes from its `errno`.
+    fn system(message: String) -> Self {
         NativeFailure {
             kind: "Error".to_owned(),
             message,
-            code: Some(code.to_owned()),
+            code: None,
             index: None,
             errno: None,
             syscall: None,
@@ -72,13 +78,11 @@ impl From<&SessionError> for NativeFailure {
                 ..NativeFailure::error("ERR_SESSION_LOCKED", err.to_string())
             },
             SessionError::Io { syscall, path, source } => NativeFailure {
-                // A system error's code comes from its errno; one without (a short write) is ERR_IO.
-                code: node_errno(source).is_none().then(|| "ERR_IO".to_owned()),
                 errno: node_errno(source),
                 syscall: Some((*syscall).to_owned()),
                 path: Some(path.to_string_lossy().into_owned()),
                 advice: advice(syscall, path, source),
-                ..NativeFailure::error("ERR_IO", err.to_string())
+                ..NativeFailure::system(err.to_string())
             },
         }
     }
@@ -117,7 +121,7 @@ pub fn catch_panic<T>(work: impl FnOnce() -> T) -> Result<T, InternalError> {
     })
 }
 
-/// `catch_panic` for a binding entry point: a panic is a JS error whose message `index.js`
+/// `catch_panic` for a binding entry point: a panic is a JS error whose message `lib/errors.js`
 /// reports as `ERR_INTERNAL`.
 pub fn guarded<T>(work: impl FnOnce() -> T) -> napi::Result<T> {
     Ok(catch_panic(work)?)
