@@ -102,6 +102,12 @@ export interface NativeIndexSnapshot {
   json?: string
 }
 
+/** An index file's text, checked as a reader needs it, or the failure that stopped the read. */
+export interface NativeIndexText {
+  failure?: NativeFailure
+  text: string
+}
+
 /** A change that failed, by its ticket. */
 export interface NativeOutcome {
   ticket: number
@@ -123,6 +129,12 @@ export interface NativeVerification {
   events: number
   checkpoints: number
 }
+
+/**
+ * Reads an index file, checked as a reader needs it: a JSON object whose `checkpoints` are
+ * objects with a `byteOffset` (`ERR_INVALID_INDEX` saying what it is not).
+ */
+export declare function readIndex(indexFile: string): Promise<NativeIndexText>
 
 /**
  * Reads up to `maxLines` event lines of a log from byte `offset`; with `requireCheckpoint`,

@@ -838,6 +838,7 @@ module.exports = nativeBinding
 module.exports.NativeWriter = nativeBinding.NativeWriter
 module.exports.drainWriters = nativeBinding.drainWriters
 module.exports.DurabilityMode = nativeBinding.DurabilityMode
+module.exports.readIndex = nativeBinding.readIndex
 module.exports.readLogLines = nativeBinding.readLogLines
 module.exports.repairSession = nativeBinding.repairSession
 module.exports.setDescriptorBudget = nativeBinding.setDescriptorBudget

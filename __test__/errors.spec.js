@@ -229,9 +229,9 @@ describe('one file for both the log and the index', () => {
 describe('a SessionReader on an index file that is not an index', () => {
   const log = '{"type":"checkpoint","seq":0,"reason":"r","stateId":"a"}\n{"type":"input","seq":1}\n'
   const contents = [
-    ['not JSON', 'nope', /^The index file '.*' is not JSON: /],
-    ['null', 'null', /is not a JSON object$/],
-    ['an array', '[]', /is not a JSON object$/],
+    ['not JSON', 'nope', /^the index file '.*' is not valid JSON: /],
+    ['null', 'null', /must hold a JSON object$/],
+    ['an array', '[]', /must hold a JSON object$/],
     ['without checkpoints', '{"sessionId": "s"}', /"checkpoints" is not an array$/],
     ['with checkpoints a number', '{"checkpoints": 5}', /"checkpoints" is not an array$/],
     ['with an entry that is not an object', '{"checkpoints": [{"seq": 0, "byteOffset": 0}, null]}', /checkpoints\[1\] is not an object$/],
