@@ -442,26 +442,6 @@ describe('messages that say what to do', () => {
     expect(JSON.parse(fs.readFileSync(session.indexFile, 'utf8')).receipts).toEqual({})
   })
 
-  it('EACCES in a directory the process cannot write, on files it can, says that the directory must be writable and why', async () => {
-    await writer.appendEvents([{ type: 'input', seq: 0 }])
-    await writer.close()
-    for (const name of fs.readdirSync(session.dir)) fs.chmodSync(path.join(session.dir, name), 0o666)
-    fs.chmodSync(session.dir, 0o555)
-    const script = `const { IncrementalWriter } = require(${JSON.stringify(path.resolve(__dirname, '..'))})
-      new IncrementalWriter(process.argv[1], process.argv[2]).appendEvents([{ type: 'input', seq: 1 }])
-        .then(() => console.log('{}'), (e) => console.log(JSON.stringify({ code: e.code, path: e.path, message: e.message })))`
-    // As root, permissions stop no write: write as nobody.
-    const asNobody = process.getuid && process.getuid() === 0 ? { uid: 65534, gid: 65534 } : {}
-    const child = spawnSync(process.execPath, ['-e', script, session.eventFile, session.indexFile], { encoding: 'utf8', ...asNobody })
-    fs.chmodSync(session.dir, 0o755)
-    const failure = JSON.parse(child.stdout)
-    expect(failure).toEqual({
-      code: 'EACCES',
-      path: `${session.eventFile}.batch`,
-      message: `EACCES: permission denied, open '${session.eventFile}.batch'; the directory '${session.dir}' must be writable: besides the log and the index, a writer keeps files of its own there while it has the session (<log>.batch, the batch being written, and <index>.spare, the next index)`,
-    })
-  })
-
   it('ERR_SESSION_LOCKED in this process says so and what to do', async () => {
     await writer.appendEvents([{ type: 'input', seq: 0 }])
     const other = new IncrementalWriter(session.eventFile, session.indexFile, { durability: 'full' })

@@ -104,6 +104,7 @@ function closeAll() {
   sessions.clear()
 }
 
+/** Says on stderr that a call could not be stored at exit, and why; never throws. */
 function reportAtExit(err) {
   try {
     writeSync(2, `incremental-writer: a call could not be stored at exit: ${messageOf(err)}\n`)
