@@ -449,7 +449,7 @@ describe('messages that say what to do', () => {
     expectError(err, Error, {
       code: 'ERR_SESSION_LOCKED',
       path: session.eventFile,
-      message: `the session log '${session.eventFile}' is held by another writer in this process (process ${process.pid}, which wrote its last batch): writers of one session in one process share it only with the same durability mode; close the other writer first, or use its mode`,
+      message: `the session log '${session.eventFile}' is held by another writer in this process (process ${process.pid}, which wrote its last batch): writers of one log in one process share it only with the same index file and durability mode; close the other writer first, or open this one with the same index file and mode`,
     })
   })
 

@@ -65,8 +65,9 @@ impl SessionError {
 fn held_by(holder: Option<u32>) -> String {
     match holder {
         Some(pid) if pid == std::process::id() => format!(
-            "another writer in this process (process {pid}, which wrote its last batch): writers of one session in one \
-             process share it only with the same durability mode; close the other writer first, or use its mode"
+            "another writer in this process (process {pid}, which wrote its last batch): writers of one log in one \
+             process share it only with the same index file and durability mode; close the other writer first, or \
+             open this one with the same index file and mode"
         ),
         Some(pid) => format!(
             "a writer in another process (process {pid}, which wrote its last batch): close that writer (close() or \
