@@ -15,7 +15,7 @@ export declare class NativeWriter {
    * A writer for `eventFile` and `indexFile`; touches neither file. `durability` is
    * `"none"` (the default), `"data"` or `"full"`.
    */
-  constructor(eventFile: string, indexFile: string, durability?: string | undefined | null)
+  constructor(eventFile: string, indexFile: string, durability?: DurabilityMode | undefined | null)
   /**
    * Queues a batch of events (JSON lines, each ending in a newline) with the caller's time
    * (`new Date().toISOString()`, for a new log's header); returns its ticket.
@@ -52,6 +52,13 @@ export declare class NativeWriter {
  */
 export declare function drainWriters(writers: Array<NativeWriter>): Promise<NativeDrain[]>
 
+/** `durability`: `"none"`, `"data"` or `"full"`; napi refuses any other string. */
+export declare const enum DurabilityMode {
+  None = 'none',
+  Data = 'data',
+  Full = 'full',
+}
+
 /** Whole event lines read from a log, or the failure that stopped the read. */
 export interface NativeChunk {
   failure?: NativeFailure
@@ -74,7 +81,10 @@ export interface NativeFailure {
   /** `"TypeError"` for bad input, `"Error"` otherwise. */
   kind: string
   message: string
-  /** A Node-style `ERR_*` code; absent for system errors, whose code comes from `errno`. */
+  /**
+   * A Node-style `ERR_*` code; absent for system errors, whose code `lib/errors.js` takes
+   * from `errno` (`ERR_IO` when there is none, as after a short write).
+   */
   code?: string
   /** The position of the offending event in its batch. */
   index?: number
@@ -82,12 +92,20 @@ export interface NativeFailure {
   errno?: number
   syscall?: string
   path?: string
+  /** What to do about a failed system call, when its cause is known (added to the message). */
+  advice?: string
 }
 
 /** The index's JSON (`null` before the first batch) and the version of the index it shows. */
 export interface NativeIndexSnapshot {
   version: number
   json?: string
+}
+
+/** An index file's text, checked as a reader needs it, or the failure that stopped the read. */
+export interface NativeIndexText {
+  failure?: NativeFailure
+  text: string
 }
 
 /** A change that failed, by its ticket. */
@@ -111,6 +129,12 @@ export interface NativeVerification {
   events: number
   checkpoints: number
 }
+
+/**
+ * Reads an index file, checked as a reader needs it: a JSON object whose `checkpoints` are
+ * objects with a `byteOffset` (`ERR_INVALID_INDEX` saying what it is not).
+ */
+export declare function readIndex(indexFile: string): Promise<NativeIndexText>
 
 /**
  * Reads up to `maxLines` event lines of a log from byte `offset`; with `requireCheckpoint`,

@@ -110,17 +110,26 @@ export declare class IncrementalWriter {
    * order with the other calls; a loader can resume at a checkpoint whose state is recorded.
    */
   recordState(stateId: string, value: unknown): Promise<void>
-  /** Records `receipts[receiptKey] = receipt` in the index, in order with the other calls. */
+  /**
+   * Records `receipts[receiptKey] = receipt` in the index, in order with the other calls. A
+   * receipt is an object, as the server's are: anything else (a string, `null`, an array)
+   * rejects with `ERR_INVALID_ARG_TYPE`.
+   */
   recordReceipt(receiptKey: string, receipt: Receipt): Promise<void>
   /** The log's length in bytes after the last stored call. */
   getByteOffset(): number
-  /** A copy of the index as last written, or `null` before the first non-empty call. */
+  /**
+   * The index as of the last completed call, or `null` before the first non-empty call: the
+   * same object (shared by the session's writers) until a call changes the index, so changing
+   * it changes what the next `getCachedIndex()` returns, but no file: use `recordState` and
+   * `recordReceipt`.
+   */
   getCachedIndex(): SessionIndex | null
   /**
    * Waits for every earlier call; then, when no other writer in this process has the same session
    * (log and index) open, closes the log, releases its lock and removes the files made beside
-   * them. Later calls on this writer reject with `ERR_WRITER_CLOSED`; the session's other writers
-   * go on.
+   * them. Later calls on this writer reject with `ERR_WRITER_CLOSED`, a call whose event getter
+   * or `toJSON` closed the writer included; the session's other writers go on.
    */
   close(): Promise<void>
   /** `close` for exit paths: stores every queued call, then closes as `close` does, before returning. */

@@ -7,14 +7,15 @@
 // (errors.js), arguments are checked as Node checks them (arguments.js), and sessions are read
 // with their index's offsets (session-reader.js).
 
-const { verifySession, repairSession, setDescriptorBudget: setNativeDescriptorBudget } = require('./lib/native')
-const { requireString, requirePath, requireTwoFiles, readOptions, defaultIndexFile } = require('./lib/arguments')
+const { verifySession, repairSession, setDescriptorBudget: setNativeDescriptorBudget, DurabilityMode } = require('./lib/native')
+const { requireString, requirePath, requireTwoFiles, readOptions, isObject, defaultIndexFile } = require('./lib/arguments')
 const { typeError, closedError, toCallerError, callNativeTask, describe, messageOf } = require('./lib/errors')
 const { serializeEvents } = require('./lib/serialize')
 const { SessionReader } = require('./lib/session-reader')
 const { acquire, release, releaseSync, cachedIndex } = require('./lib/sessions')
 
-const DURABILITY_MODES = ['none', 'data', 'full']
+/** The durability modes, as the native side defines them (src/binding/durability_mode.rs). */
+const DURABILITY_MODES = Object.values(DurabilityMode)
 
 /**
  * Appends session events to a JSONL log and keeps its JSON index of checkpoints and counts.
@@ -66,6 +67,8 @@ class IncrementalWriter {
       return Promise.reject(err)
     }
     if (batch === '') return Promise.resolve()
+    // An event's getter or toJSON may have closed the writer: the call comes after the close.
+    if (this.#closing) return Promise.reject(closedError())
     // A new log's header takes the caller's clock, as the original's does (a mocked Date included).
     const created = new Date().toISOString()
     return this.#queue.queue(() => this.#native.enqueueEvents(batch, created))
@@ -79,6 +82,7 @@ class IncrementalWriter {
     if (this.#closing) throw closedError()
     const batch = serializeEvents(events)
     if (batch === '') return
+    if (this.#closing) throw closedError()
     const created = new Date().toISOString()
     this.#queue.queueSync(() => this.#native.enqueueEvents(batch, created))
   }
@@ -96,8 +100,15 @@ class IncrementalWriter {
     return this.#record('stateId', stateId, value, (keyJson, json) => this.#native.enqueueState(keyJson, json))
   }
 
-  /** Records `receipts[receiptKey] = receipt` in the index, in order with the other calls. */
+  /**
+   * Records `receipts[receiptKey] = receipt` in the index, in order with the other calls. A
+   * receipt is an object, as the server's are; anything else rejects with ERR_INVALID_ARG_TYPE.
+   */
   recordReceipt(receiptKey, receipt) {
+    if (!isObject(receipt)) {
+      const expected = 'The "receipt" argument must be an object ({ key, request, response, timestamp, durationMs })'
+      return Promise.reject(typeError('ERR_INVALID_ARG_TYPE', `${expected}. Received ${describe(receipt)}`))
+    }
     return this.#record('receiptKey', receiptKey, receipt, (keyJson, json) => this.#native.enqueueReceipt(keyJson, json))
   }
 
@@ -139,8 +150,9 @@ class IncrementalWriter {
   /**
    * Waits for every call made before it; then, if no other writer in this process has the same
    * session open, closes the log, releases its lock and removes the files made beside the log
-   * and the index. Calls after it reject with `ERR_WRITER_CLOSED`; the session's other writers
-   * go on working. Calling it again returns the same promise.
+   * and the index. Calls after it reject with `ERR_WRITER_CLOSED`, a call whose event getter or
+   * `toJSON` closed the writer included; the session's other writers go on working. Calling it
+   * again returns the same promise.
    */
   close() {
     if (!this.#closing) {
@@ -175,6 +187,8 @@ class IncrementalWriter {
       return Promise.reject(refused(messageOf(cause), cause))
     }
     if (json === undefined) return Promise.reject(refused('JSON.stringify gives nothing for it'))
+    // The value's toJSON may have closed the writer: the call comes after the close.
+    if (this.#closing) return Promise.reject(closedError())
     return this.#queue.queue(() => enqueue(keyJson, json))
   }
 }

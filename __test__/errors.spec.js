@@ -229,9 +229,9 @@ describe('one file for both the log and the index', () => {
 describe('a SessionReader on an index file that is not an index', () => {
   const log = '{"type":"checkpoint","seq":0,"reason":"r","stateId":"a"}\n{"type":"input","seq":1}\n'
   const contents = [
-    ['not JSON', 'nope', /^The index file '.*' is not JSON: /],
-    ['null', 'null', /is not a JSON object$/],
-    ['an array', '[]', /is not a JSON object$/],
+    ['not JSON', 'nope', /^the index file '.*' is not valid JSON: /],
+    ['null', 'null', /must hold a JSON object$/],
+    ['an array', '[]', /must hold a JSON object$/],
     ['without checkpoints', '{"sessionId": "s"}', /"checkpoints" is not an array$/],
     ['with checkpoints a number', '{"checkpoints": 5}', /"checkpoints" is not an array$/],
     ['with an entry that is not an object', '{"checkpoints": [{"seq": 0, "byteOffset": 0}, null]}', /checkpoints\[1\] is not an object$/],
@@ -325,6 +325,12 @@ describe('other arguments that are not what they should be', () => {
     expectError(err, TypeError, { code: 'ERR_INVALID_ARG_VALUE', message: 'options.durability must be one of none, data, full. Received a value that cannot be inspected' })
   })
 
+  it('the native writer refuses an unknown durability mode instead of taking it for none', () => {
+    const { NativeWriter } = require('../lib/native')
+    expect(() => new NativeWriter(session.eventFile, session.indexFile, 'bogus')).toThrow(/does not match any variant of enum `DurabilityMode`/)
+    expect(() => new NativeWriter(session.eventFile, session.indexFile, 'full')).not.toThrow()
+  })
+
   it.each([
     ['recordState', (key) => writer.recordState(key, 1), 'stateId'],
     ['recordReceipt', (key) => writer.recordReceipt(key, {}), 'receiptKey'],
@@ -338,7 +344,9 @@ describe('failures of the native side', () => {
   function overFakeBinding(binding) {
     let api
     jest.isolateModules(() => {
-      jest.doMock('../binding.js', () => binding)
+      // The real binding's durability modes, which index.js reads when loaded.
+      const { DurabilityMode } = jest.requireActual('../binding.js')
+      jest.doMock('../binding.js', () => ({ DurabilityMode, ...binding }))
       api = require('incremental-writer')
     })
     jest.dontMock('../binding.js')
@@ -412,5 +420,50 @@ describe('failures of the native side', () => {
     expectError(thrownBy(() => writer('a').getCachedIndex()), Error, internal)
     expectError(await failureOf(() => writer('b').close()), Error, internal)
     expectError(thrownBy(() => writer('c').closeSync()), Error, internal)
+  })
+})
+
+describe('messages that say what to do', () => {
+  it('events({ fromSeq }) with a fromSeq that is not a number names fromSeq', async () => {
+    fs.writeFileSync(session.eventFile, '{"type":"checkpoint","seq":0,"reason":"r","stateId":"a"}\n')
+    const err = await failureOf(() => writer.readEvents({ fromSeq: 'x' }))
+    expectError(err, TypeError, { code: 'ERR_INVALID_ARG_TYPE', message: "fromSeq must be of type number. Received type string ('x')" })
+  })
+
+  it.each([
+    ['a string', 'text', "type string ('text')"],
+    ['null', null, 'null'],
+    ['an array', [], 'an array'],
+  ])('recordReceipt with a receipt that is %s is refused, the index unchanged', async (_name, receipt, received) => {
+    await writer.appendEvents([{ type: 'input', seq: 0 }])
+    const err = await failureOf(() => writer.recordReceipt('k', receipt))
+    expectError(err, TypeError, { code: 'ERR_INVALID_ARG_TYPE', message: `The "receipt" argument must be an object ({ key, request, response, timestamp, durationMs }). Received ${received}` })
+    await writer.close()
+    expect(JSON.parse(fs.readFileSync(session.indexFile, 'utf8')).receipts).toEqual({})
+  })
+
+  it('ERR_SESSION_LOCKED in this process says so and what to do', async () => {
+    await writer.appendEvents([{ type: 'input', seq: 0 }])
+    const other = new IncrementalWriter(session.eventFile, session.indexFile, { durability: 'full' })
+    const err = await failureOf(() => other.appendEvents([{ type: 'input', seq: 1 }]))
+    expectError(err, Error, {
+      code: 'ERR_SESSION_LOCKED',
+      path: session.eventFile,
+      message: `the session log '${session.eventFile}' is held by another writer in this process (process ${process.pid}, which wrote its last batch): writers of one log in one process share it only with the same index file and durability mode; close the other writer first, or open this one with the same index file and mode`,
+    })
+  })
+
+  it('ERR_SESSION_LOCKED held by another process names that process and what to do', () => {
+    const script = `const { IncrementalWriter } = require(${JSON.stringify(path.resolve(__dirname, '..'))})
+      new IncrementalWriter(process.argv[1], process.argv[2]).appendEvents([{ type: 'input', seq: 1 }])
+        .then(() => console.log('{}'), (e) => console.log(JSON.stringify({ code: e.code, message: e.message })))`
+    return (async () => {
+      await writer.appendEvents([{ type: 'input', seq: 0 }])
+      const child = spawnSync(process.execPath, ['-e', script, session.eventFile, session.indexFile], { encoding: 'utf8' })
+      expect(JSON.parse(child.stdout)).toEqual({
+        code: 'ERR_SESSION_LOCKED',
+        message: `the session log '${session.eventFile}' is held by a writer in another process (process ${process.pid}, which wrote its last batch): close that writer (close() or closeSync()) or end that process, then try again`,
+      })
+    })()
   })
 })

@@ -78,3 +78,38 @@ describe('overlapping calls', () => {
     expect(second.getCachedIndex()).toMatchObject({ eventCount: 2, checkpoints: [{ seq: 1, stateId: 'x' }] })
   })
 })
+
+describe('close from inside a call', () => {
+  let s
+  beforeEach(() => {
+    s = tempSession('closed')
+  })
+  afterEach(() => s.remove())
+
+  /** Each way a call runs the caller's code before it is queued: an event's getter or toJSON, a state's toJSON. */
+  const calls = [
+    ['appendEvents, from a getter', (writer, close) => writer.appendEvents([{ type: 'input', seq: 1, get code() { close(writer); return 'x' } }])],
+    ['appendEvents, from toJSON', (writer, close) => writer.appendEvents([{ toJSON() { close(writer); return { type: 'input', seq: 1 } } }])],
+    ['appendEventsSync, from a getter', async (writer, close) => writer.appendEventsSync([{ type: 'input', seq: 1, get code() { close(writer); return 'x' } }])],
+    ['recordState, from toJSON', (writer, close) => writer.recordState('s1', { toJSON() { close(writer); return {} } })],
+  ]
+  const closes = [
+    ['closeSync()', (writer) => writer.closeSync()],
+    ['close()', (writer) => writer.close()],
+  ]
+  const cases = calls.flatMap(([call, run]) => closes.map(([close, how]) => [close, call, run, how]))
+
+  it.each(cases)('%s in %s: the call is refused, nothing is stored after the close, and the lock is released', async (_close, _call, run, close) => {
+    const writer = new IncrementalWriter(s.eventFile, s.indexFile)
+    await writer.appendEvents([{ type: 'checkpoint', seq: 0, reason: 'r', stateId: 'a' }])
+    await expect(run(writer, close)).rejects.toMatchObject({ code: 'ERR_WRITER_CLOSED' })
+    await writer.close()
+    // Time for a store the close did not stop to land (none should); nothing here is timed.
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    expect(logLines(s.eventFile).map((line) => JSON.parse(line).seq)).toEqual([undefined, 0])
+    expect(Object.keys(JSON.parse(fs.readFileSync(s.indexFile, 'utf8')).states)).toEqual([])
+    // A new session on the same files takes the lock at once: the closed one holds nothing.
+    await new IncrementalWriter(s.eventFile, s.indexFile).appendEventsSync([{ type: 'input', seq: 2 }])
+    expect(fs.readdirSync(s.dir).sort()).toEqual(['closed.index.json', 'closed.jsonl', 'closed.index.json.spare', 'closed.jsonl.batch'].sort())
+  })
+})

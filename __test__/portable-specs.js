@@ -5,7 +5,7 @@
 // (scripts/test-node-versions.js) and on macOS and Windows in the GitHub workflow; Linux runs
 // the whole suite.
 
-const PORTABLE_SPECS = ['contract', 'seed', 'package', 'server-api', 'binary', 'errors', 'trips']
+const PORTABLE_SPECS = ['contract', 'seed', 'package', 'server-api', 'binary', 'errors', 'trips', 'exit']
 
 /** Jest's command-line pattern for the portable suites. */
 const portableSpecsPattern = () => `__test__/(${PORTABLE_SPECS.join('|')})\\.spec`

@@ -64,6 +64,30 @@ describe('one writer per log', () => {
   })
 })
 
+// Here, not in the portable errors.spec.js: permissions on a directory do not stop writes on Windows.
+describe('a directory the process cannot write', () => {
+  it('EACCES in a directory the process cannot write, on files it can, says that the directory must be writable and why', async () => {
+    const writer = new IncrementalWriter(session.eventFile, session.indexFile)
+    await writer.appendEvents([{ type: 'input', seq: 0 }])
+    await writer.close()
+    for (const name of fs.readdirSync(session.dir)) fs.chmodSync(path.join(session.dir, name), 0o666)
+    fs.chmodSync(session.dir, 0o555)
+    const script = `const { IncrementalWriter } = require(${JSON.stringify(root)})
+      new IncrementalWriter(process.argv[1], process.argv[2]).appendEvents([{ type: 'input', seq: 1 }])
+        .then(() => console.log('{}'), (e) => console.log(JSON.stringify({ code: e.code, path: e.path, message: e.message })))`
+    // As root, permissions stop no write: write as nobody.
+    const asNobody = process.getuid && process.getuid() === 0 ? { uid: 65534, gid: 65534 } : {}
+    const child = spawnSync(process.execPath, ['-e', script, session.eventFile, session.indexFile], { encoding: 'utf8', ...asNobody })
+    fs.chmodSync(session.dir, 0o755)
+    const failure = JSON.parse(child.stdout)
+    expect(failure).toEqual({
+      code: 'EACCES',
+      path: `${session.eventFile}.batch`,
+      message: `EACCES: permission denied, open '${session.eventFile}.batch'; the directory '${session.dir}' must be writable: besides the log and the index, a writer keeps files of its own there while it has the session (<log>.batch, the batch being written, and <index>.spare, the next index)`,
+    })
+  })
+})
+
 describe('close()', () => {
   it('waits for queued calls, then refuses new ones with ERR_WRITER_CLOSED', async () => {
     const writer = new IncrementalWriter(session.eventFile, session.indexFile)

@@ -87,4 +87,4 @@ function defaultIndexFile(eventFile) {
   return typeof eventFile === 'string' ? eventFile.replace(/(\.jsonl)?$/, '.index.json') : undefined
 }
 
-module.exports = { requireString, requirePath, requireTwoFiles, readArgument, readOptions, requireOffset, isObject, isOffset, defaultIndexFile }
+module.exports = { requireString, requirePath, requireTwoFiles, readArgument, readOptions, requireOffset, isObject, defaultIndexFile }

@@ -25,7 +25,8 @@ function closedError() {
 
 /**
  * Turns the native side's failure record into a Node-style error of this realm. A failed
- * file-system call the OS gave no errno for (the record has no code either) is ERR_IO.
+ * file-system call the OS gave no errno for (the record has no code either) is ERR_IO: the one
+ * place that rule is kept.
  */
 function toCallerError(failure) {
   if (failure.errno != null) return systemError(failure)
@@ -35,10 +36,13 @@ function toCallerError(failure) {
   return err
 }
 
-/** An error shaped like those of `fs`: `ENOENT: no such file or directory, open '/x'`. */
-function systemError({ errno, syscall, path }) {
+/**
+ * An error shaped like those of `fs`: `ENOENT: no such file or directory, open '/x'`, followed by
+ * what to do about it when the native side knows (`; the directory '/d' must be writable: ...`).
+ */
+function systemError({ errno, syscall, path, advice }) {
   const [code, description] = getSystemErrorMap().get(-errno) || ['UNKNOWN', `unknown error ${errno}`]
-  const err = new Error(`${code}: ${description}, ${syscall} '${path}'`)
+  const err = new Error(`${code}: ${description}, ${syscall} '${path}'${advice ? `; ${advice}` : ''}`)
   Object.assign(err, { errno: -errno, code, syscall, path })
   return err
 }

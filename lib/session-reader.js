@@ -2,10 +2,9 @@
 // Reading a session: its index, its checkpoints, and its events from a checkpoint on, seeking
 // with the index's offsets so that the cost follows what is read, not the size of the log.
 
-const { readFile } = require('node:fs/promises')
-const { readLogLines } = require('./native')
-const { nodeError, typeError, toCallerError, callNativeTask, describe, messageOf } = require('./errors')
-const { requirePath, readArgument, readOptions, requireOffset, isObject, isOffset, defaultIndexFile } = require('./arguments')
+const { readLogLines, readIndex } = require('./native')
+const { nodeError, typeError, toCallerError, callNativeTask, describe } = require('./errors')
+const { requirePath, readArgument, readOptions, requireOffset, defaultIndexFile } = require('./arguments')
 
 /** Lines read from the log per native call while iterating events. */
 const READ_CHUNK_LINES = 1000
@@ -25,20 +24,14 @@ class SessionReader {
     this.#indexFile = indexFile
   }
 
-  /** The index as its file holds it now; a file that is not an index rejects with ERR_INVALID_INDEX. */
+  /**
+   * The index as its file holds it now; a file that is not an index rejects with
+   * ERR_INVALID_INDEX, by the rules of the native side (src/core/reader.rs `read_index`).
+   */
   async index() {
-    const file = this.#indexFile
-    const invalid = (what, cause) => nodeError(Error, 'ERR_INVALID_INDEX', `The index file '${file}' ${what}`, { cause, path: file })
-    const text = await readFile(file, 'utf8')
-    let index
-    try {
-      index = JSON.parse(text)
-    } catch (cause) {
-      throw invalid(`is not JSON: ${messageOf(cause)}`, cause)
-    }
-    const problem = indexProblem(index)
-    if (problem) throw invalid(problem)
-    return index
+    const { failure, text } = await callNativeTask(() => readIndex(this.#indexFile))
+    if (failure) throw toCallerError(failure)
+    return JSON.parse(text)
   }
 
   /** The last checkpoint of the index, or `null` when it has none. */
@@ -67,6 +60,7 @@ class SessionReader {
     const { fromCheckpoint, fromOffset, fromSeq, limit = Infinity } = readOptions(options, ['fromCheckpoint', 'fromOffset', 'fromSeq', 'limit'])
     const starts = [fromCheckpoint, fromOffset, fromSeq].filter((start) => start !== undefined)
     if (starts.length > 1) throw typeError('ERR_INVALID_ARG_VALUE', 'Give at most one of fromCheckpoint, fromOffset and fromSeq')
+    if (fromSeq !== undefined && typeof fromSeq !== 'number') throw typeError('ERR_INVALID_ARG_TYPE', `fromSeq must be of type number. Received ${describe(fromSeq)}`)
     if (typeof limit !== 'number') throw typeError('ERR_INVALID_ARG_TYPE', `limit must be of type number. Received ${describe(limit)}`)
     if (!(limit >= 0)) throw typeError('ERR_INVALID_ARG_VALUE', `limit must be a non-negative number. Received ${describe(limit)}`)
     let offset = 0
@@ -124,17 +118,6 @@ class SessionReader {
     }
     return requireOffset('fromCheckpoint.byteOffset', byteOffset)
   }
-}
-
-/** What makes parsed JSON unusable as an index, in words, or null when it is usable. */
-function indexProblem(index) {
-  if (!isObject(index)) return 'is not a JSON object'
-  if (!Array.isArray(index.checkpoints)) return 'is not an index: "checkpoints" is not an array'
-  for (const [i, entry] of index.checkpoints.entries()) {
-    if (!isObject(entry)) return `is not an index: checkpoints[${i}] is not an object`
-    if (!isOffset(entry.byteOffset)) return `is not an index: checkpoints[${i}].byteOffset is not a non-negative integer`
-  }
-  return null
 }
 
 module.exports = { SessionReader }

@@ -8,7 +8,8 @@
 // closing its old writers, works as with the original module, which holds nothing.
 
 const { NativeWriter } = require('./native')
-const { callNative } = require('./errors')
+const { writeSync } = require('node:fs')
+const { callNative, toCallerError, messageOf } = require('./errors')
 const { TicketQueue } = require('./ticket-queue')
 
 /** Open sessions by their key; each `{ key, native, queue, writers, index }`. */
@@ -84,16 +85,32 @@ function releaseSync(key, writer) {
   }
 }
 
-/** At the end of the process, every session still open is closed (its queued calls were not stored). */
+/**
+ * At the end of the process (`process.exit()`, the end of the event loop, an uncaught exception:
+ * Node's `exit` event), every session still open stores every call already made and closes:
+ * a drain in progress on libuv's pool is waited for, what is still queued is stored on this
+ * thread, then the session's lock is released and the files made beside it are removed. A call
+ * that fails then is said on stderr, the only place left to say it.
+ */
 function closeAll() {
-  for (const session of sessions.values()) {
+  for (const { native } of sessions.values()) {
     try {
-      session.native.close()
-    } catch {
-      // Nothing can be reported at exit; the next writer recovers the session.
+      for (const { failure } of native.drainSync().failures) reportAtExit(toCallerError(failure))
+      native.close()
+    } catch (err) {
+      reportAtExit(err)
     }
   }
   sessions.clear()
+}
+
+/** Says on stderr that a call could not be stored at exit, and why; never throws. */
+function reportAtExit(err) {
+  try {
+    writeSync(2, `incremental-writer: a call could not be stored at exit: ${messageOf(err)}\n`)
+  } catch {
+    // stderr is closed: nothing is left to tell
+  }
 }
 
 module.exports = { acquire, release, releaseSync, cachedIndex }

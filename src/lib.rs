@@ -13,9 +13,10 @@ use std::sync::Arc;
 use napi::bindgen_prelude::AsyncTask;
 use napi_derive::napi;
 
+use binding::durability_mode::DurabilityMode;
 use binding::failure::guarded;
 use binding::off_thread::OffThread;
-use binding::session_tasks::{NativeChunk, NativeRepair, NativeVerification};
+use binding::session_tasks::{NativeChunk, NativeIndexText, NativeRepair, NativeVerification};
 use binding::shared_writer::{NativeDrain, NativeIndexSnapshot, SharedWriter};
 use core::Change;
 
@@ -30,12 +31,8 @@ impl NativeWriter {
     /// A writer for `eventFile` and `indexFile`; touches neither file. `durability` is
     /// `"none"` (the default), `"data"` or `"full"`.
     #[napi(constructor)]
-    pub fn new(event_file: String, index_file: String, durability: Option<String>) -> napi::Result<Self> {
-        let durability = match durability.as_deref() {
-            Some("data") => core::Durability::Data,
-            Some("full") => core::Durability::Full,
-            _ => core::Durability::None,
-        };
+    pub fn new(event_file: String, index_file: String, durability: Option<DurabilityMode>) -> napi::Result<Self> {
+        let durability = durability.map_or(core::Durability::None, core::Durability::from);
         guarded(|| NativeWriter { shared: SharedWriter::new(core::Writer::new(event_file, index_file, durability)) })
     }
 
@@ -124,6 +121,13 @@ pub fn repair_session(event_file: String, index_file: String) -> AsyncTask<OffTh
     AsyncTask::new(OffThread::new(move || {
         binding::session_tasks::repair_session(event_file.as_ref(), index_file.as_ref())
     }))
+}
+
+/// Reads an index file, checked as a reader needs it: a JSON object whose `checkpoints` are
+/// objects with a `byteOffset` (`ERR_INVALID_INDEX` saying what it is not).
+#[napi(ts_return_type = "Promise<NativeIndexText>")]
+pub fn read_index(index_file: String) -> AsyncTask<OffThread<NativeIndexText>> {
+    AsyncTask::new(OffThread::new(move || binding::session_tasks::read_index_file(index_file.as_ref())))
 }
 
 /// Reads up to `maxLines` event lines of a log from byte `offset`; with `requireCheckpoint`,

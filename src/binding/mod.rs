@@ -1,8 +1,9 @@
 //! What the bindings need beyond the class itself: the shared writer and its queue, the
-//! async tasks that work off the main thread, and the failure records JS turns into errors
-//! (with Node's numbers for system errors).
+//! async tasks that work off the main thread, the durability modes by their JS names, and the
+//! failure records JS turns into errors (with Node's numbers for system errors).
 
 pub mod descriptors;
+pub mod durability_mode;
 pub mod errno;
 pub mod failure;
 pub mod off_thread;

@@ -6,7 +6,7 @@ use napi::{Env, Task};
 use super::failure::catch_panic;
 
 /// Runs `work` off the main thread; the promise resolves to its result, or rejects with the
-/// message of a panic inside it (which `index.js` turns into `ERR_INTERNAL`) instead of letting
+/// message of a panic inside it (which `lib/errors.js` turns into `ERR_INTERNAL`) instead of letting
 /// it end the process.
 pub struct OffThread<T> {
     work: Option<Box<dyn FnOnce() -> T + Send>>,

@@ -5,7 +5,7 @@ use std::path::Path;
 use napi_derive::napi;
 
 use super::failure::NativeFailure;
-use crate::core::{read_lines, verify, Durability, Writer};
+use crate::core::{read_index, read_lines, verify, Durability, Writer};
 
 /// What `verify` found: problems in words, or the failure that stopped it.
 #[napi(object)]
@@ -32,6 +32,21 @@ pub struct NativeChunk {
     pub text: String,
     pub next_offset: f64,
     pub at_end: bool,
+}
+
+/// An index file's text, checked as a reader needs it, or the failure that stopped the read.
+#[napi(object)]
+pub struct NativeIndexText {
+    pub failure: Option<NativeFailure>,
+    pub text: String,
+}
+
+/// Reads and checks an index file for a reader (see `core::read_index`).
+pub fn read_index_file(index: &Path) -> NativeIndexText {
+    match read_index(index) {
+        Ok(text) => NativeIndexText { failure: None, text },
+        Err(err) => NativeIndexText { failure: Some(NativeFailure::from(&err)), text: String::new() },
+    }
 }
 
 /// Reads a session's log and index and lists what disagrees.

@@ -28,6 +28,9 @@ pub struct BatchRecord {
     path: PathBuf,
     file: Option<File>,
     durability: Durability,
+    /// This process's id, written in each record's header, so that a writer the session's lock
+    /// refuses can say who holds it (`last_writer`).
+    pid: u32,
 }
 
 /// A batch as recorded before it was written: the log's indexed length then, and its bytes.
@@ -40,14 +43,14 @@ pub struct RecordedBatch {
 impl BatchRecord {
     /// The record of the log at `log_path`; nothing is touched until it is written or read.
     pub fn new(log_path: &Path, durability: Durability) -> Self {
-        BatchRecord { path: side_files::beside(log_path, ".batch"), file: None, durability }
+        BatchRecord { path: side_files::beside(log_path, ".batch"), file: None, durability, pid: std::process::id() }
     }
 
     /// Records `bytes`, about to be appended to a log indexed up to `base`. After `Ok`, a crash
     /// during the append leaves a record `read` returns; under `Durability::Full` it is also on
     /// the disk.
     pub fn write(&mut self, base: u64, bytes: &[u8]) -> Result<(), SessionError> {
-        let header = format!("{MAGIC} {base} {}\n", bytes.len());
+        let header = format!("{MAGIC} {base} {} {}\n", bytes.len(), self.pid);
         let mut record = Vec::with_capacity(header.len() + bytes.len());
         record.extend_from_slice(header.as_bytes());
         record.extend_from_slice(bytes);
@@ -123,16 +126,41 @@ impl BatchRecord {
     }
 }
 
+/// The id of the process that recorded the last batch of the log at `log_path`, as its record's
+/// header says; `None` when there is no record or it names none (a record made before ids were
+/// recorded). Only read, never locked: the process may have ended since.
+pub fn last_writer(log_path: &Path) -> Option<u32> {
+    let path = side_files::beside(log_path, ".batch");
+    let file = regular_file::open(&path, OpenOptions::new().read(true), Links::Refuse).ok()?;
+    let mut header = Vec::new();
+    file.take(HEADER_MAX_BYTES).read_to_end(&mut header).ok()?;
+    let end = header.iter().position(|&byte| byte == b'\n')?;
+    parse_header(&header[..end])?.2
+}
+
+/// The longest header a record has: the name, two 64-bit numbers and a 32-bit one.
+const HEADER_MAX_BYTES: u64 = MAGIC.len() as u64 + 3 * 21;
+
 /// Reads a record's text; `None` unless it is a whole record.
 fn parse(text: &[u8]) -> Option<RecordedBatch> {
     let end = text.iter().position(|&byte| byte == b'\n')?;
-    let header = std::str::from_utf8(&text[..end]).ok()?;
-    let mut numbers = header.strip_prefix(MAGIC)?.split_ascii_whitespace().map(str::parse::<u64>);
-    let (Some(Ok(base)), Some(Ok(len)), None) = (numbers.next(), numbers.next(), numbers.next()) else {
-        return None;
-    };
+    let (base, len, _) = parse_header(&text[..end])?;
     let bytes = text.get(end + 1..end + 1 + usize::try_from(len).ok()?)?;
     Some(RecordedBatch { base, bytes: bytes.to_vec() })
+}
+
+/// A header's numbers: `<MAGIC> <base> <len> <pid>`, or `<MAGIC> <base> <len>` as records were
+/// written before they named their process.
+fn parse_header(line: &[u8]) -> Option<(u64, u64, Option<u32>)> {
+    let header = std::str::from_utf8(line).ok()?;
+    let mut fields = header.strip_prefix(MAGIC)?.split_ascii_whitespace();
+    let base = fields.next()?.parse().ok()?;
+    let len = fields.next()?.parse().ok()?;
+    let pid = match fields.next() {
+        Some(pid) => Some(pid.parse().ok()?),
+        None => None,
+    };
+    fields.next().is_none().then_some((base, len, pid))
 }
 
 #[cfg(test)]
@@ -156,5 +184,21 @@ mod tests {
         assert_eq!(BatchRecord::new(&log, Durability::None).read().unwrap(), None);
         record.close(OnClose::Remove);
         assert!(!path.exists());
+    }
+
+    #[test]
+    fn a_record_names_its_process_and_one_without_a_process_still_reads() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("s.jsonl");
+        assert_eq!(last_writer(&log), None);
+        BatchRecord::new(&log, Durability::None).write(3, b"{}\n").unwrap();
+        assert_eq!(last_writer(&log), Some(std::process::id()));
+        let path = side_files::beside(&log, ".batch");
+        std::fs::write(&path, format!("{MAGIC} 3 3\n{{}}\n")).unwrap();
+        assert_eq!(last_writer(&log), None);
+        let expected = RecordedBatch { base: 3, bytes: b"{}\n".to_vec() };
+        assert_eq!(BatchRecord::new(&log, Durability::None).read().unwrap(), Some(expected));
+        std::fs::write(&path, format!("{MAGIC} 3 3 12 4\n{{}}\n")).unwrap();
+        assert_eq!(BatchRecord::new(&log, Durability::None).read().unwrap(), None);
     }
 }

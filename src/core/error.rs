@@ -22,9 +22,10 @@ pub enum SessionError {
     /// The existing index file cannot be read as an index (recovery sets it aside).
     #[error("the index file '{}' {source}", path.display())]
     InvalidIndex { path: PathBuf, source: IndexError },
-    /// Another writer, in this process or another, has the log open.
-    #[error("the session log '{}' is open in another writer", path.display())]
-    Locked { path: PathBuf },
+    /// Another writer, in this process or another, has the log open; `holder` is the process
+    /// that recorded the session's last batch, when its record names one.
+    #[error("the session log '{}' is held by {}", path.display(), held_by(*holder))]
+    Locked { path: PathBuf, holder: Option<u32> },
     /// A path the writer uses names something other than a regular file: a FIFO, a device,
     /// a socket, or a symbolic link where the writer makes files of its own.
     #[error("'{}' is {what}, not a regular file", path.display())]
@@ -57,5 +58,23 @@ impl SessionError {
     /// A failed file-system call on `path`.
     pub fn io(syscall: &'static str, path: impl Into<PathBuf>, source: io::Error) -> Self {
         SessionError::Io { syscall, path: path.into(), source }
+    }
+}
+
+/// Who holds a locked session and what to do about it, in words.
+fn held_by(holder: Option<u32>) -> String {
+    match holder {
+        Some(pid) if pid == std::process::id() => format!(
+            "another writer in this process (process {pid}, which wrote its last batch): writers of one log in one \
+             process share it only with the same index file and durability mode; close the other writer first, or \
+             open this one with the same index file and mode"
+        ),
+        Some(pid) => format!(
+            "a writer in another process (process {pid}, which wrote its last batch): close that writer (close() or \
+             closeSync()) or end that process, then try again"
+        ),
+        None => "another writer, in this process or another: close that writer (close() or closeSync()) or end its \
+                 process, then try again"
+            .to_owned(),
     }
 }

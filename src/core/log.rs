@@ -7,7 +7,7 @@ use std::fs::{self, File, OpenOptions, TryLockError};
 use std::io::{self, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 
-use super::batch_record::RecordedBatch;
+use super::batch_record::{self, RecordedBatch};
 use super::durability::Durability;
 use super::error::SessionError;
 use super::json::JsString;
@@ -146,7 +146,10 @@ impl EventLog {
                 if opened == Opened::Created {
                     let _ = fs::remove_file(&self.path);
                 }
-                return Err(SessionError::Locked { path: self.path.clone() });
+                return Err(SessionError::Locked {
+                    path: self.path.clone(),
+                    holder: batch_record::last_writer(&self.path),
+                });
             }
             Err(TryLockError::Error(err)) => return Err(self.io("flock", err)),
         }

@@ -31,6 +31,6 @@ mod writer;
 
 pub use durability::Durability;
 pub use error::SessionError;
-pub use reader::read_lines;
+pub use reader::{read_index, read_lines};
 pub use verify::verify;
 pub use writer::{Change, Writer};

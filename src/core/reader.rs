@@ -1,5 +1,6 @@
-//! Reading a log from a byte offset: only the lines asked for are read, so the cost follows
-//! what is returned, not the size of the file.
+//! Reading a session: a log from a byte offset, only the lines asked for, so that the cost
+//! follows what is returned, not the size of the file; and its index, checked as a reader
+//! needs it.
 
 use std::fs::OpenOptions;
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
@@ -8,6 +9,8 @@ use std::path::Path;
 use super::error::SessionError;
 use super::event::{Event, EventKind};
 use super::fail_points;
+use super::index::{IndexError, SessionIndex};
+use super::json::JsValue;
 use super::regular_file::{self, Links};
 
 /// Whole event lines read from a log, and where to go on from.
@@ -64,6 +67,35 @@ pub fn read_lines(path: &Path, offset: u64, max_lines: usize, require_checkpoint
     Ok(chunk)
 }
 
+/// The largest integer a JavaScript number holds exactly (`Number.MAX_SAFE_INTEGER`).
+const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
+
+/// Reads the index file at `path` as a reader uses it: a JSON object whose `checkpoints` is an
+/// array of objects, each with a `byteOffset` that is a non-negative integer. Fails with
+/// `InvalidIndex` saying what it is not (a writer rebuilds such an index instead), or with
+/// the failed system call. Returns the file's text, decoded as `readFile(file, 'utf8')` does.
+pub fn read_index(path: &Path) -> Result<String, SessionError> {
+    let mut bytes = Vec::new();
+    regular_file::open(path, OpenOptions::new().read(true), Links::Follow)?
+        .read_to_end(&mut bytes)
+        .map_err(|err| SessionError::io("read", path, err))?;
+    let text = String::from_utf8(bytes).unwrap_or_else(|err| String::from_utf8_lossy(err.as_bytes()).into_owned());
+    let invalid = |source| SessionError::InvalidIndex { path: path.to_owned(), source };
+    let index = SessionIndex::parse(&text).map_err(invalid)?;
+    if !index.has_checkpoints_array() {
+        return Err(invalid(IndexError::NoCheckpoints));
+    }
+    for (at, entry) in index.checkpoint_entries().iter().enumerate() {
+        let entry = entry.as_object().ok_or(invalid(IndexError::CheckpointNotAnObject(at)))?;
+        let is_offset = matches!(entry.get("byteOffset"), Some(JsValue::Number(offset))
+            if offset.fract() == 0.0 && (0.0..=MAX_SAFE_INTEGER).contains(offset));
+        if !is_offset {
+            return Err(invalid(IndexError::CheckpointWithoutOffset(at)));
+        }
+    }
+    Ok(text)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -89,6 +121,30 @@ mod tests {
         assert_eq!(rest.text, "{\"type\":\"input\",\"seq\":1}\n");
         assert!(rest.at_end);
         assert_eq!(rest.next_offset, LOG.rfind('\n').unwrap() as u64 + 1);
+    }
+
+    #[test]
+    fn an_index_a_reader_cannot_use_is_refused_saying_why() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.index.json");
+        let refused = |text: &str| {
+            fs::write(&path, text).unwrap();
+            match read_index(&path) {
+                Err(SessionError::InvalidIndex { source, .. }) => source,
+                other => panic!("{text}: {other:?}"),
+            }
+        };
+        assert!(matches!(refused("nope"), IndexError::NotJson(_)));
+        assert_eq!(refused("[]"), IndexError::NotAnObject);
+        assert_eq!(refused("{\"sessionId\":\"s\"}"), IndexError::NoCheckpoints);
+        assert_eq!(refused("{\"checkpoints\":[{\"byteOffset\":0},null]}"), IndexError::CheckpointNotAnObject(1));
+        for offset in ["\"0\"", "-1", "1.5", "9007199254740992"] {
+            let text = format!("{{\"checkpoints\":[{{\"byteOffset\":{offset}}}]}}");
+            assert_eq!(refused(&text), IndexError::CheckpointWithoutOffset(0), "{offset}");
+        }
+        let usable = "{\"checkpoints\":[{\"byteOffset\":12,\"seq\":0}],\"states\":{}}";
+        fs::write(&path, usable).unwrap();
+        assert_eq!(read_index(&path).unwrap(), usable);
     }
 
     #[test]

@@ -35,6 +35,15 @@ pub enum IndexError {
     NotJson(#[from] JsonError),
     #[error("must hold a JSON object")]
     NotAnObject,
+    /// What a reader needs and a writer rebuilds: a `checkpoints` array.
+    #[error("is not an index: \"checkpoints\" is not an array")]
+    NoCheckpoints,
+    /// What a reader needs and a writer rebuilds: each checkpoint an object.
+    #[error("is not an index: checkpoints[{0}] is not an object")]
+    CheckpointNotAnObject(usize),
+    /// What a reader needs and a writer rebuilds: each checkpoint's offset in the log.
+    #[error("is not an index: checkpoints[{0}].byteOffset is not a non-negative integer")]
+    CheckpointWithoutOffset(usize),
 }
 
 /// The index changes one batch makes, computed before anything is written.
