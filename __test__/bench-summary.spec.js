@@ -1,11 +1,13 @@
 'use strict'
 // The README's performance figures are the last bench run's (bench/results.json, which
 // `npm run bench` writes with the tables of docs/performance.md): its summary table is that
-// run's, every measured row, and its introduction states that run's range of wall-time ratios.
+// run's, every measured row, its introduction states that run's range of wall-time ratios, and
+// its chart is that run's.
 
 const fs = require('node:fs')
 const path = require('node:path')
 const { summaryTable, wallRatioRange } = require('../bench/readme-summary')
+const { renderChart } = require('../bench/chart')
 
 const root = path.join(__dirname, '..')
 const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8')
@@ -27,6 +29,16 @@ describe("the README's performance figures", () => {
     const rows = table.split('\n').length - 2
     const scenarioRows = Object.keys(run.results).length * 3 + 6 + run.open.cases.length * 2 + new Set(run.memory.rows.map((r) => r.count)).size
     expect(rows).toBe(scenarioRows)
+  })
+})
+
+describe("the README's chart", () => {
+  it("is the last run's, with a key that says what each writer is", () => {
+    const svg = fs.readFileSync(path.join(root, 'bench', 'results.svg'), 'utf8')
+    expect(svg).toBe(renderChart(run.results, run.server))
+    expect(svg).toContain("<tspan font-weight=\"bold\">original module</tspan>: the server's TypeScript IncrementalWriter")
+    expect(svg).toContain('<tspan font-weight="bold">careful pure JS</tspan>: JS with care')
+    expect(svg).toContain('p99, ms')
   })
 })
 
