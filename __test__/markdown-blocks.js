@@ -2,10 +2,14 @@
 // The code blocks of a Markdown page, checked as what they are, as Rust's doc tests check
 // documentation: TypeScript and JavaScript compile under `strict` against the package's own
 // types, a `declare`d class, function or interface is the package's own, a diff's new side
-// compiles, JSON parses, shell is valid bash. Shell blocks are not run: they install packages,
-// build, or run the whole suite, which is what the rest of the tests do.
+// compiles, JSON parses, shell is valid bash. JavaScript blocks also run, each in a temporary
+// directory where `incremental-writer` is this package. TypeScript blocks are not run: they are
+// the server's code, using its names. Shell blocks are not run: they install packages, build,
+// or run the whole suite, which is what the rest of the tests do.
 
 const { spawnSync } = require('node:child_process')
+const fs = require('node:fs')
+const os = require('node:os')
 const path = require('node:path')
 const ts = require('typescript')
 
@@ -78,7 +82,11 @@ function checkMarkdown(markdown, page = 'README.md') {
     const where = `${page}:${block.line} (${block.kind || 'no kind'})`
     if (!block.closed) problems.push(`${where}: the block is never closed`)
     const check = KINDS[block.kind]
-    if (check === 'typescript' || check === 'javascript') sources.push(moduleSource(block, check === 'typescript' ? 'ts' : 'js'))
+    if (check === 'typescript') sources.push(moduleSource(block, 'ts'))
+    else if (check === 'javascript') {
+      sources.push(moduleSource(block, 'js'))
+      problems.push(...runProblems(block, where))
+    }
     else if (check === 'diff') problems.push(...diffProblems(block, where, sources))
     else if (check === 'json') problems.push(...jsonProblems(block, where))
     else if (check === 'shell') problems.push(...shellProblems(block, where))
@@ -142,6 +150,26 @@ function jsonProblems(block, where) {
     return []
   } catch (err) {
     return [`${where}: ${err.message}`]
+  }
+}
+
+/**
+ * Runs a JavaScript block with this Node, as an ES module when it imports, exports or awaits at
+ * the top and as CommonJS otherwise, in a temporary directory where `incremental-writer` is
+ * this package; a problem when it exits with anything but 0 (a hang is killed after a minute).
+ */
+function runProblems(block, where) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'readme-block-'))
+  try {
+    fs.mkdirSync(path.join(dir, 'node_modules'))
+    fs.symlinkSync(ROOT, path.join(dir, 'node_modules', 'incremental-writer'), 'dir')
+    const type = /^\s*(import|export|await)\b/m.test(block.code) ? 'module' : 'commonjs'
+    const result = spawnSync(process.execPath, ['--input-type', type], { cwd: dir, input: block.code, encoding: 'utf8', timeout: 60_000 })
+    if (result.status === 0) return []
+    const stderr = result.stderr.trim().split('\n').filter((line) => !/^\s+at /.test(line)).slice(0, 6).join(' ')
+    return [`${where}: node exited with ${result.status ?? result.signal}: ${stderr}`]
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true })
   }
 }
 

@@ -4,13 +4,14 @@
 
 const METHODS = ['log', 'info', 'warn', 'error', 'debug', 'trace']
 let written = []
+let spies = []
 
 beforeEach(() => {
   written = []
-  for (const method of METHODS) jest.spyOn(console, method).mockImplementation((...args) => written.push(`console.${method}: ${args.join(' ')}`))
+  spies = METHODS.map((method) => jest.spyOn(console, method).mockImplementation((...args) => written.push(`console.${method}: ${args.join(' ')}`)))
 })
 
 afterEach(() => {
-  for (const method of METHODS) console[method].mockRestore()
+  for (const spy of spies) spy.mockRestore()
   if (written.length > 0) throw new Error(`the test wrote to the console (a passing test prints nothing):\n${written.join('\n')}`)
 })

@@ -1,7 +1,7 @@
 'use strict'
 // The README's code blocks are what they say they are: TypeScript compiles under `strict` with
-// the package's own types, JSON parses, shell is valid bash (see markdown-blocks.js). A block
-// added later is checked by its kind; a kind without a check fails.
+// the package's own types, JavaScript compiles and runs, JSON parses, shell is valid bash (see
+// markdown-blocks.js). A block added later is checked by its kind; a kind without a check fails.
 
 const fs = require('node:fs')
 const path = require('node:path')
@@ -42,6 +42,23 @@ describe('the check of code blocks', () => {
     expect(problems).toEqual(
       expect.arrayContaining([expect.stringMatching(/^page\.md:4 \(ts\): TS\d+: .*'index\(\)' are incompatible/), expect.stringMatching(/^page\.md:8 \(ts\): TS2322: .*ReadOptions.*'limit' are incompatible/)]),
     )
+  })
+
+  it('runs a JavaScript block against the package in a directory of its own', () => {
+    const writes = [
+      "import { IncrementalWriter } from 'incremental-writer'",
+      "const writer = new IncrementalWriter('s.jsonl', 's.index.json')",
+      "await writer.appendEvents([{ type: 'checkpoint', seq: 0, reason: 'auto', stateId: 's0' }])",
+      'await writer.close()',
+      "if (writer.getByteOffset() === 0) throw new Error('nothing written')",
+    ].join('\n')
+    const requires = "const { verify } = require('incremental-writer')\nverify('missing.jsonl').catch((err) => { process.exitCode = err.code === 'ENOENT' ? 0 : 1 })"
+    expect(checkMarkdown(page(['js', writes], ['js', requires]), 'page.md')).toEqual([])
+  })
+
+  it('finds a JavaScript block that fails when run', () => {
+    const text = page(['js', "import { SessionReader } from 'incremental-writer'\nawait new SessionReader('missing.jsonl').index()"])
+    expect(checkMarkdown(text, 'page.md')).toEqual([expect.stringMatching(/^page\.md:3 \(js\): node exited with 1: .*ENOENT/)])
   })
 
   it('compiles the new side of a diff', () => {
