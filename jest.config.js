@@ -7,4 +7,5 @@ module.exports = {
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/__test__/tsconfig.json' }] },
   moduleNameMapper: { '^incremental-writer$': '<rootDir>/index.js' },
   testTimeout: 120000,
+  setupFilesAfterEnv: ['<rootDir>/__test__/quiet-console.js'],
 }

@@ -2,18 +2,24 @@
 // The chart in docs/performance.md and the README, plain SVG without dependencies, log scales.
 // Top: wall µs per 1-event call against the checkpoints the index holds, for each writer. Below,
 // when the server-shaped scenario ran: main-thread and wall ms per save round and the event
-// loop's p99 and max delay.
+// loop's p50, p99 and max delay. At the bottom, the key: what each writer is.
 
 const CURVE = [['single', 0], ['cp1k', 1000], ['cp10k', 10000], ['cp100k', 100000]]
 const COLORS = { addon: '#1b7f3b', original: '#c0392b', careful: '#2c6fbb' }
 const LABELS = { addon: 'this addon', original: 'original module', careful: 'careful pure JS' }
+const DESCRIPTIONS = {
+  addon: 'this package: file work off the main thread, the index patched where it changed',
+  original: "the server's TypeScript IncrementalWriter: the whole index rewritten per call",
+  careful: 'JS with care: log kept open, one write per batch, index renamed into place',
+}
 const SERVER_BARS = [
   ['mainMsPerRound', ['main-thread ms', 'per round']],
   ['wallMsPerRound', ['wall ms', 'per round']],
+  ['delayP50Ms', ['loop delay', 'p50, ms']],
   ['delayP99Ms', ['loop delay', 'p99, ms']],
   ['delayMaxMs', ['loop delay', 'max, ms']],
 ]
-const [WIDTH, LEFT, RIGHT] = [640, 70, 170]
+const [WIDTH, LEFT, RIGHT, KEY_ROW] = [640, 70, 40, 20]
 
 /** Decades from below the smallest value to above the largest. */
 const decades = (values) => [Math.floor(Math.log10(Math.min(...values))), Math.ceil(Math.log10(Math.max(...values)))]
@@ -28,10 +34,12 @@ function logAxis(parts, [low, high], top, bottom) {
   return y
 }
 
-function legend(parts, writers, top) {
+/** The key below the panels: each writer's colour, name and what it is. */
+function key(parts, writers, top) {
   writers.forEach((writer, row) => {
-    parts.push(`<rect x="${WIDTH - RIGHT + 15}" y="${top + 20 * row}" width="12" height="12" fill="${COLORS[writer]}"/>`)
-    parts.push(`<text x="${WIDTH - RIGHT + 33}" y="${top + 20 * row + 11}">${LABELS[writer]}</text>`)
+    const y = top + KEY_ROW * row
+    parts.push(`<rect x="${LEFT - 50}" y="${y}" width="12" height="12" fill="${COLORS[writer]}"/>`)
+    parts.push(`<text x="${LEFT - 32}" y="${y + 11}" font-size="11"><tspan font-weight="bold">${LABELS[writer]}</tspan>: ${DESCRIPTIONS[writer]}</text>`)
   })
 }
 
@@ -50,7 +58,6 @@ function curvePanel(parts, results, top, height) {
     parts.push(`<polyline fill="none" stroke="${COLORS[writer]}" stroke-width="2.5" points="${line.map((p) => p.join(',')).join(' ')}"/>`)
     line.forEach(([cx, cy]) => parts.push(`<circle cx="${cx}" cy="${cy}" r="3.5" fill="${COLORS[writer]}"/>`))
   }
-  legend(parts, writers, top)
 }
 
 function serverPanel(parts, server, top, height) {
@@ -70,18 +77,19 @@ function serverPanel(parts, server, top, height) {
     })
     label.forEach((line, i) => parts.push(`<text x="${LEFT + (g + 0.5) * group}" y="${bottom + 18 + 15 * i}" text-anchor="middle">${line}</text>`))
   })
-  legend(parts, writers, top)
 }
 
 function renderChart(results, server) {
-  const [curveHeight, serverHeight] = [360, server ? 300 : 0]
-  const height = curveHeight + serverHeight
+  const writers = Object.keys(COLORS).filter((writer) => Object.values(results).some((byWriter) => byWriter[writer]) || (server && server[writer]))
+  const [curveHeight, serverHeight, keyHeight] = [360, server ? 300 : 0, 10 + KEY_ROW * writers.length]
+  const height = curveHeight + serverHeight + keyHeight
   const parts = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" font-family="sans-serif" font-size="12">`,
     `<rect width="${WIDTH}" height="${height}" fill="white"/>`,
   ]
   curvePanel(parts, results, 30, curveHeight - 30)
   if (server) serverPanel(parts, server, curveHeight + 30, serverHeight - 30)
+  key(parts, writers, curveHeight + serverHeight)
   parts.push('</svg>')
   return parts.join('\n') + '\n'
 }

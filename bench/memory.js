@@ -150,6 +150,6 @@ function memoryTable({ runs, checkpoints, rows }) {
   return table.join('\n')
 }
 
-module.exports = { measureMemory, describeMemory, memoryTable }
+module.exports = { measureMemory, describeMemory, memoryTable, perSession }
 
 if (require.main === module) lib.runAsProgram({ child, measure: measureMemory, describe: describeMemory })

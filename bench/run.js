@@ -3,10 +3,10 @@
 // side by side in one run, each scenario in fresh processes, medians of RUNS runs: the calls
 // of bench/scenarios.js, the server-shaped save rounds of bench/server.js, the first call on
 // big sessions of bench/open.js and the memory per open session of bench/memory.js. Writes the
-// results tables into docs/performance.md (between the bench markers) and the chart
-// bench/results.svg.
-// `npm run bench` (RUNS=5 by default; `node bench/run.js --runs 3 --only single,batch`;
-// BENCH_QUICK=1 for small sizes, writing no results).
+// results tables into docs/performance.md (between the bench markers), their summary into the
+// README (between the bench:summary markers) and the chart bench/results.svg.
+// `npm run bench` (RUNS=5 by default; `node bench/run.js --runs 3 --only single,batch` prints
+// the tables of some parts and writes nothing; BENCH_QUICK=1 for small sizes, writing nothing).
 'use strict'
 
 const fs = require('node:fs')
@@ -18,6 +18,7 @@ const { measureServer, describeServer, serverTable } = require('./server')
 const { measureOpen, describeOpen, openTable } = require('./open')
 const { measureMemory, describeMemory, memoryTable } = require('./memory')
 const { renderChart } = require('./chart')
+const { summaryTable } = require('./readme-summary')
 
 const args = process.argv.slice(2)
 const option = (name, fallback) => {
@@ -64,20 +65,25 @@ async function main() {
 
   const sections = [Object.keys(results).length > 0 && renderTable(results), server && serverTable(server, RUNS), open && openTable(open, RUNS), memory && memoryTable(memory)]
   const tables = sections.filter(Boolean).join('\n\n')
-  // A quick run is only a check that every part works: it writes none of the results.
-  if (!QUICK) {
+  // A quick run is only a check that every part works, and a run of some parts is not the run
+  // the pages show: they print their tables and write none of the results.
+  if (!QUICK && PARTS.every((part) => ONLY.includes(part))) {
     const machine = `${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.cpus()[0].model}`
     fs.writeFileSync(path.join(__dirname, 'results.json'), JSON.stringify({ runs: RUNS, machine, results, server, open, memory }, null, 2) + '\n')
-  }
-  if (!QUICK && PARTS.every((part) => ONLY.includes(part))) {
-    const page = path.join(root, 'docs', 'performance.md')
-    const text = fs.readFileSync(page, 'utf8')
-    const updated = text.replace(/<!-- bench:start -->[\s\S]*<!-- bench:end -->/, `<!-- bench:start -->\n${tables}\n<!-- bench:end -->`)
-    if (!updated.includes(tables)) throw new Error(`no bench markers in ${page}`)
-    fs.writeFileSync(page, updated)
+    replaceBetween(path.join(root, 'docs', 'performance.md'), 'bench', tables)
     fs.writeFileSync(path.join(__dirname, 'results.svg'), renderChart(results, server))
+    replaceBetween(path.join(root, 'README.md'), 'bench:summary', summaryTable({ results, server, open, memory }))
   }
   console.log(`\n${tables}`)
+}
+
+/** Puts `content` between the markers `<!-- name:start -->` and `<!-- name:end -->` of a page. */
+function replaceBetween(page, name, content) {
+  const text = fs.readFileSync(page, 'utf8')
+  const [start, end] = [`<!-- ${name}:start -->`, `<!-- ${name}:end -->`]
+  const [from, to] = [text.indexOf(start), text.indexOf(end)]
+  if (from < 0 || to < from) throw new Error(`no ${start} and ${end} markers in ${page}`)
+  fs.writeFileSync(page, `${text.slice(0, from + start.length)}\n${content}\n${text.slice(to)}`)
 }
 
 function renderTable(results) {
