@@ -84,7 +84,22 @@ fn run(options: Options) -> io::Result<()> {
             other => say(&format!("unknown command {other:?}")),
         }
     }
-    session.umount_and_join()
+    detach(&options.mountpoint)?;
+    // The session's thread ends with the process; files still open on the mount then fail
+    // with ENOTCONN, as on a machine whose power went.
+    std::mem::forget(session);
+    Ok(())
+}
+
+/// Unmounts at once even while files are open there (a caller still blocked in the held sync).
+fn detach(mountpoint: &std::path::Path) -> io::Result<()> {
+    use std::os::unix::ffi::OsStrExt;
+    let path = std::ffi::CString::new(mountpoint.as_os_str().as_bytes())
+        .map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))?;
+    if unsafe { libc::umount2(path.as_ptr(), libc::MNT_DETACH) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
 }
 
 fn main() -> ExitCode {
@@ -96,7 +111,7 @@ fn main() -> ExitCode {
         }
     };
     match run(options) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(()) => std::process::exit(0),
         Err(err) => {
             eprintln!("powercut-fs: {err}");
             ExitCode::FAILURE
