@@ -255,9 +255,10 @@ fn path_c(ino: u64, inodes: &Inodes) -> io::Result<CString> {
     Ok(CString::new(proc_path(inodes.fd(ino)?).as_os_str().as_bytes()).expect("no NUL in a /proc path"))
 }
 
-/// Open flags for the backing file: the kernel has already placed appends and done truncation.
+/// Open flags for the backing file, opened through its `/proc` link (so never `O_NOFOLLOW`):
+/// the kernel has already resolved the name, placed appends and done truncation.
 fn backing_flags(flags: i32) -> i32 {
-    flags & !(libc::O_CREAT | libc::O_EXCL | libc::O_TRUNC | libc::O_APPEND | libc::O_NOCTTY)
+    flags & !(libc::O_CREAT | libc::O_EXCL | libc::O_TRUNC | libc::O_APPEND | libc::O_NOCTTY | libc::O_NOFOLLOW)
 }
 
 impl Filesystem for PowerCutFs {

@@ -254,6 +254,8 @@ fn writes_at_offsets_truncation_and_locks_pass_through() {
     );
     file.set_len(2).unwrap();
     assert_eq!(fs::read(mount.path("f")).unwrap(), b"he");
+    let no_follow = OpenOptions::new().read(true).custom_flags(libc::O_NOFOLLOW).open(mount.path("f"));
+    assert!(no_follow.is_ok(), "O_NOFOLLOW opens a regular file: {no_follow:?}");
 
     let backing = mount.cut();
     assert_eq!(fs::read(backing.join("f")).unwrap(), b"hello Wo", "the unsynced truncation is undone");
