@@ -96,11 +96,13 @@ async function checkSession({ eventFile, indexFile, durability, round, probed })
     }
   }
 
+  // The probe's seqs follow the log's last: they may fall in the range of a call cut short.
+  const isProbe = (seq) => probed.seq !== undefined && seq >= probed.seq
   let lost = 0
   let firstLost = null
   for (const call of round.acked) {
     for (let seq = call.first; seq < call.first + call.size; seq++) {
-      if (!present.has(seq)) {
+      if (!present.has(seq) || isProbe(seq)) {
         lost++
         firstLost ??= { seq, call }
       }
@@ -112,8 +114,6 @@ async function checkSession({ eventFile, indexFile, durability, round, probed })
   }
 
   const acked = new Set(round.acked.map((call) => call.first))
-  // The probe's seqs follow the log's last: they may fall in the range of a call cut short.
-  const isProbe = (seq) => probed.seq !== undefined && seq >= probed.seq
   const roundSeqs = [...present].filter((seq) => seq >= round.firstSeq && !isProbe(seq))
   const partial = []
   if (roundSeqs.length > 0) {

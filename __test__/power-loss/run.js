@@ -3,12 +3,12 @@
 // model, rounds of: tools/powercut-fs mounted over the session's directory; a child writer
 // (writer-child.js) appending overlapping calls; the child killed (SIGKILL) at a random moment,
 // or the power cut at an armed sync (the n-th sync of the log, the batch record, the index's
-// spare or the directory, n counted from the session's first call when the round starts one);
+// spare or the directory, counted from the round's start, which may be a new session's first call);
 // the cut; then, on the directory as the cut left it, a new writer opens the session and
 // appends once (checks.js), and the session is checked as the server would read it.
 //
 // Needs root and /dev/fuse (it mounts a FUSE file system); elsewhere it says so and exits 0.
-// Environment: POWER_LOSS_ROUNDS (rounds per mode and model, 12 by default), POWER_LOSS_SEED,
+// Environment: POWER_LOSS_ROUNDS (rounds per mode and model, 16 by default), POWER_LOSS_SEED,
 // POWER_LOSS_MODES and POWER_LOSS_MODELS (comma-separated subsets), POWER_LOSS_KEEP (a directory
 // where the files of each failing round are kept as the cut left them).
 
@@ -25,13 +25,13 @@ const toolDir = path.join(root, 'tools', 'powercut-fs')
 const tool = path.join(toolDir, 'target', 'release', 'powercut-fs')
 const child = path.join(__dirname, 'writer-child.js')
 
-const ROUNDS = Number(process.env.POWER_LOSS_ROUNDS || 12)
+const ROUNDS = Number(process.env.POWER_LOSS_ROUNDS || 16)
 const SEED = Number(process.env.POWER_LOSS_SEED || 17)
 const list = (value, all) => (value ? value.split(',').filter((item) => all.includes(item)) : all)
 const MODES = list(process.env.POWER_LOSS_MODES, ['none', 'data', 'full'])
+const MODELS = list(process.env.POWER_LOSS_MODELS, ['strict', 'dirents', 'data', 'prefix', 'subset'])
 /** Where to keep, as the cut left them, the files of each round that fails (unset: nowhere). */
 const KEEP = process.env.POWER_LOSS_KEEP
-const MODELS = list(process.env.POWER_LOSS_MODELS, ['strict', 'dirents', 'data', 'prefix', 'subset'])
 /** The promises each mode makes across a power cut: every other finding is counted, not failed. */
 const ENFORCED = {
   none: ['reopen', 'bad line', 'seq gap', 'index'],
@@ -113,7 +113,8 @@ function cellSeed(durability, model) {
 /** One mode and model: its rounds, their counts, and the failures found. */
 async function runCell(durability, model, workDir) {
   const next = random(cellSeed(durability, model))
-  const cell = { durability, model, rounds: 0, kills: 0, armed: 0, acknowledged: 0, lost: 0, reopenFailures: 0, partial: 0, headerless: 0, failures: [] }
+  const started = Date.now()
+  const cell = { durability, model, seconds: 0, rounds: 0, kills: 0, armed: 0, acknowledged: 0, lost: 0, reopenFailures: 0, partial: 0, headerless: 0, failures: [] }
   const backing = path.join(workDir, `${durability}-${model}`, 'disk')
   const point = path.join(workDir, `${durability}-${model}`, 'mnt')
   fs.mkdirSync(backing, { recursive: true })
@@ -122,20 +123,20 @@ async function runCell(durability, model, workDir) {
   let nextSeq = 0
   let sessions = 0
   for (let round = 0; round < ROUNDS; round++) {
-    const newSession = name === null || next() < 0.25
+    const newSession = name === null || next() < 0.4
     if (newSession) {
       name = `s${sessions++}`
       nextSeq = 0
     }
     const targets = syncTargets(durability, name)
-    const armed = targets.length > 0 && next() < 0.5
-    const arm = armed ? { name: targets[Math.floor(next() * targets.length)], nth: 1 + Math.floor(next() * (newSession ? 3 : 8)) } : null
+    // A new session's first syncs are the narrowest windows (its files' names are new): aim there more.
+    const armed = targets.length > 0 && next() < (newSession ? 0.75 : 0.5)
+    const arm = armed ? { name: targets[Math.floor(next() * targets.length)], nth: 1 + Math.floor(next() * (newSession ? 2 : 8)) } : null
     const seed = Math.floor(next() * 2 ** 32)
-    if (process.env.POWER_LOSS_DEBUG) console.log('round', round, name, arm, seed)
     const mount = await PowerCutMount.mount(tool, backing, point, { model, seed, arm })
     const onMount = { eventFile: path.join(point, `${name}.jsonl`), indexFile: path.join(point, `${name}.index.json`) }
     // Some kills land in the first call (of a new session, when it is one), the rest later.
-    const killDelay = next() < 0.3 ? next() * 5 : next() * 250
+    const killDelay = next() < 0.3 ? next() * 5 : next() * 150
     let fired = false
     const killWhen = armed
       ? () => Promise.race([mount.armed.then(() => (fired = true)), delay(ARMED_WAIT_MS)])
@@ -150,7 +151,6 @@ async function runCell(durability, model, workDir) {
     const kept = KEEP && path.join(KEEP, `${durability}-${model}-round${round}`)
     if (kept) keepSession(backing, name, kept)
     const probed = await probe(session.eventFile, session.indexFile, durability, round)
-    if (process.env.POWER_LOSS_DEBUG) console.log('probed', probed, run.acked.length)
     const found = await checkSession({ ...session, durability, round: { firstSeq: nextSeq, acked: run.acked }, probed })
     cell.rounds++
     cell.acknowledged += run.acked.reduce((sum, call) => sum + call.size, 0)
@@ -159,26 +159,26 @@ async function runCell(durability, model, workDir) {
     cell.headerless += found.headerless ? 1 : 0
     if (probed.error) cell.reopenFailures++
     const how = fired ? `cut at ${arm.name} sync #${arm.nth}` : `killed ${armed ? `(armed at ${arm.name} sync #${arm.nth}, not reached)` : `${Math.round(killDelay)} ms after ready`}`
-    for (const failure of found.failures) {
-      if (ENFORCED[durability].includes(failure.check)) cell.failures.push({ ...failure, where: `round ${round}, session ${name}${newSession ? ' (new)' : ''}, ${how}, seed ${seed}` })
-    }
-    if (kept && found.failures.length === 0) fs.rmSync(kept, { recursive: true, force: true })
-    if (found.failures.length > 0 || probed.error) {
+    const failures = found.failures.filter((failure) => ENFORCED[durability].includes(failure.check))
+    for (const failure of failures) cell.failures.push({ ...failure, where: `round ${round}, session ${name}${newSession ? ' (new)' : ''}, ${how}, seed ${seed}` })
+    if (kept && failures.length === 0) fs.rmSync(kept, { recursive: true, force: true })
+    if (failures.length > 0 || probed.error) {
       name = null // a damaged session is not continued: each failure stands alone
     } else {
       nextSeq = probed.seq + 2
     }
   }
+  cell.seconds = Math.round((Date.now() - started) / 1000)
   return cell
 }
 
 function table(cells) {
-  const head = ['mode', 'model', 'rounds', 'kills', 'armed cuts', 'acknowledged', 'lost', 'reopen failures', 'partial batches', 'headerless', 'failed checks']
+  const head = ['mode', 'model', 'seconds', 'rounds', 'kills', 'armed cuts', 'acknowledged', 'lost', 'reopen failures', 'partial batches', 'headerless', 'failed checks']
   const rows = cells.map((c) => {
     const byCheck = {}
     for (const f of c.failures) byCheck[f.check] = (byCheck[f.check] || 0) + 1
     const failed = Object.entries(byCheck).map(([check, n]) => `${check} ×${n}`).join(', ') || 'none'
-    return [c.durability, c.model, c.rounds, c.kills, c.armed, c.acknowledged, c.lost, c.reopenFailures, c.partial, c.headerless, failed].map(String)
+    return [c.durability, c.model, c.seconds, c.rounds, c.kills, c.armed, c.acknowledged, c.lost, c.reopenFailures, c.partial, c.headerless, failed].map(String)
   })
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)))
   const line = (cols) => `| ${cols.map((col, i) => col.padEnd(widths[i])).join(' | ')} |`
@@ -191,7 +191,8 @@ async function main() {
     console.log(`power-loss suite skipped: ${skipped} (see README, "Power loss")`)
     return 0
   }
-  execFileSync('cargo', ['build', '--release', '--locked', '--quiet', '--manifest-path', path.join(toolDir, 'Cargo.toml')], { stdio: 'inherit' })
+  // The tool's own tests first (they mount it too); they build the binary the rounds use.
+  execFileSync('cargo', ['test', '--release', '--locked', '--quiet', '--manifest-path', path.join(toolDir, 'Cargo.toml')], { stdio: 'inherit' })
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'iw-power-loss-'))
   const started = Date.now()
   const cells = []
