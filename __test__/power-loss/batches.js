@@ -10,13 +10,13 @@ function callSize(first) {
   return 1 + (((h ^ (h >>> 13)) >>> 0) % 40)
 }
 
-/** The events of the call starting at `first`: inputs, LLM responses of a few hundred bytes, checkpoints. */
+/** The events of the call starting at `first`: inputs, LLM responses of a few hundred bytes, about 200 bytes a line on average, so that a call often spans pages, checkpoints. */
 function callEvents(first) {
   const events = []
   for (let seq = first; seq < first + callSize(first); seq++) {
     if (seq % 9 === 0) events.push({ type: 'checkpoint', seq, reason: 'auto', stateId: `state-${seq}` })
-    else if (seq % 9 === 1) events.push({ type: 'llm_resp', seq, response: 'é'.repeat(100 + (seq % 200)), receiptKey: `r${seq}` })
-    else events.push({ type: 'input', seq, code: `(+ ${seq} ${'1 '.repeat(seq % 50)})`, timestamp: '2026-01-01T00:00:00.000Z' })
+    else if (seq % 9 === 1) events.push({ type: 'llm_resp', seq, response: 'é'.repeat(100 + ((seq * 53) % 300)), receiptKey: `r${seq}` })
+    else events.push({ type: 'input', seq, code: `(+ ${seq} ${'1 '.repeat(20 + ((seq * 37) % 100))})`, timestamp: '2026-01-01T00:00:00.000Z' })
   }
   return events
 }

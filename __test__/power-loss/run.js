@@ -29,7 +29,7 @@ const ROUNDS = Number(process.env.POWER_LOSS_ROUNDS || 16)
 const SEED = Number(process.env.POWER_LOSS_SEED || 17)
 const list = (value, all) => (value ? value.split(',').filter((item) => all.includes(item)) : all)
 const MODES = list(process.env.POWER_LOSS_MODES, ['none', 'data', 'full'])
-const MODELS = list(process.env.POWER_LOSS_MODELS, ['strict', 'dirents', 'data', 'prefix', 'subset'])
+const MODELS = list(process.env.POWER_LOSS_MODELS, ['strict', 'dirents', 'data', 'prefix', 'subset', 'dirents+prefix'])
 /** Where to keep, as the cut left them, the files of each round that fails (unset: nowhere). */
 const KEEP = process.env.POWER_LOSS_KEEP
 /** The promises each mode makes across a power cut: every other finding is counted, not failed. */
@@ -131,7 +131,8 @@ async function runCell(durability, model, workDir) {
     const targets = syncTargets(durability, name)
     // A new session's first syncs are the narrowest windows (its files' names are new): aim there more.
     const armed = targets.length > 0 && next() < (newSession ? 0.75 : 0.5)
-    const arm = armed ? { name: targets[Math.floor(next() * targets.length)], nth: 1 + Math.floor(next() * (newSession ? 2 : 8)) } : null
+    const target = newSession && next() < 0.5 ? { name: `${name}.jsonl`, nth: 1 } : { name: targets[Math.floor(next() * targets.length)], nth: 1 + Math.floor(next() * (newSession ? 2 : 8)) }
+    const arm = armed ? target : null
     const seed = Math.floor(next() * 2 ** 32)
     const mount = await PowerCutMount.mount(tool, backing, point, { model, seed, arm })
     const onMount = { eventFile: path.join(point, `${name}.jsonl`), indexFile: path.join(point, `${name}.index.json`) }

@@ -39,7 +39,7 @@ pub struct Arm {
 }
 
 /// The state behind the mount, shared with the thread that takes commands.
-pub struct State {
+struct State {
     inodes: Inodes,
     durable: Durable,
     model: Model,
@@ -59,7 +59,6 @@ pub struct State {
 pub struct PowerCutFs(Arc<Mutex<State>>);
 
 /// Commands to a mounted power-cut file system.
-#[derive(Clone)]
 pub struct PowerCut(Arc<Mutex<State>>);
 
 impl PowerCutFs {

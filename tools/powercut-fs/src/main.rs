@@ -29,7 +29,7 @@ struct Options {
 }
 
 const USAGE: &str =
-    "usage: powercut-fs BACKING MOUNTPOINT [--model strict|dirents|data|prefix|subset] [--seed N] [--arm-sync NAME:N]
+    "usage: powercut-fs BACKING MOUNTPOINT [--model strict|dirents|data|prefix|subset|dirents+prefix] [--seed N] [--arm-sync NAME:N]
 Mounts BACKING at MOUNTPOINT, prints `mounted`, then reads commands on stdin:
   cut   the power goes: the backing directory is set to what the disk holds; prints `cut ...`,
         unmounts and exits

@@ -39,12 +39,13 @@ pub struct Model {
 
 impl Model {
     /// Every model by its name on the command line, in the order tests list them.
-    pub const ALL: [(&'static str, Model); 5] = [
+    pub const ALL: [(&'static str, Model); 6] = [
         ("strict", Model { names: Names::Synced, data: Data::Synced }),
         ("dirents", Model { names: Names::Synced, data: Data::All }),
         ("data", Model { names: Names::All, data: Data::Synced }),
         ("prefix", Model { names: Names::All, data: Data::Prefix }),
         ("subset", Model { names: Names::All, data: Data::Subset }),
+        ("dirents+prefix", Model { names: Names::Synced, data: Data::Prefix }),
     ];
 }
 

@@ -218,6 +218,28 @@ fn subset_keeps_the_size_with_holes_of_zeros() {
 }
 
 #[test]
+fn dirents_prefix_undoes_names_and_keeps_a_prefix_of_the_pages() {
+    let mut names_seen = std::collections::BTreeSet::new();
+    let mut lengths = std::collections::BTreeSet::new();
+    for seed in 0..8 {
+        let mount = Mount::new(&["--model", "dirents+prefix", "--seed", &seed.to_string()], |backing| {
+            fs::write(backing.join("log"), vec![b'a'; 4096]).unwrap();
+        });
+        let mut log = appender(&mount.path("log"));
+        log.write_all(&[b'b'; 8192]).unwrap();
+        appender(&mount.path("record")).write_all(b"name never synced").unwrap();
+        drop(log);
+        let backing = mount.cut();
+        names_seen.insert(names(&backing));
+        let after = fs::read(backing.join("log")).unwrap();
+        assert!(after.starts_with(&[b'a'; 4096]) && after[4096..].iter().all(|&b| b == b'b'));
+        lengths.insert(after.len());
+    }
+    assert_eq!(names_seen, [vec!["log".to_owned()]].into(), "the unsynced name is always undone");
+    assert_eq!(lengths, [4096, 8192, 12288].into(), "every prefix of the new pages comes up");
+}
+
+#[test]
 fn an_armed_cut_holds_the_sync_and_keeps_the_state_from_before_it() {
     let mut mount = Mount::new(&["--model", "strict", "--arm-sync", "log:2"], |_| {});
     let path = mount.path("log");
