@@ -17,7 +17,7 @@ const seqs = () => logLines(session.eventFile).slice(1).map((line) => JSON.parse
 
 describe('the synchronous exit path', () => {
   it('appendEventsSync lands after every earlier async call, whose promises then resolve', async () => {
-    const writer = new IncrementalWriter(session.eventFile, session.indexFile)
+    const writer = session.writer()
     const calls = [0, 1, 2].map((seq) => writer.appendEvents([{ type: 'input', seq }]))
     writer.appendEventsSync([{ type: 'input', seq: 3 }])
     expect(seqs()).toEqual([0, 1, 2, 3])
@@ -28,7 +28,7 @@ describe('the synchronous exit path', () => {
   })
 
   it('appendEventsSync throws what appendEvents would reject with, writing nothing', () => {
-    const writer = new IncrementalWriter(session.eventFile, session.indexFile)
+    const writer = session.writer()
     writer.appendEventsSync([{ type: 'input', seq: 0 }])
     const before = fs.readFileSync(session.eventFile)
     expect(() => writer.appendEventsSync([{ type: 'input', seq: 1 }, { seq: 2 }])).toThrow(TypeError)
@@ -37,7 +37,7 @@ describe('the synchronous exit path', () => {
   })
 
   it('flushSync stores queued calls now; closeSync closes; later calls are refused', async () => {
-    const writer = new IncrementalWriter(session.eventFile, session.indexFile)
+    const writer = session.writer()
     const call = writer.appendEvents([{ type: 'checkpoint', seq: 0, reason: 'r', stateId: 's' }])
     writer.flushSync()
     expect(seqs()).toEqual([0])
@@ -47,7 +47,7 @@ describe('the synchronous exit path', () => {
     expect(seqs()).toEqual([0, 1])
     expect(() => writer.appendEventsSync([{ type: 'input', seq: 2 }])).toThrow(expect.objectContaining({ code: 'ERR_WRITER_CLOSED' }))
     await expect(writer.appendEvents([{ type: 'input', seq: 2 }])).rejects.toMatchObject({ code: 'ERR_WRITER_CLOSED' })
-    const next = new IncrementalWriter(session.eventFile, session.indexFile)
+    const next = session.writer()
     next.appendEventsSync([{ type: 'input', seq: 2 }])
     expect(seqs()).toEqual([0, 1, 2])
   })
@@ -55,7 +55,7 @@ describe('the synchronous exit path', () => {
 
 describe('states and receipts', () => {
   it('records them in the index exactly as JSON.stringify writes them, in order with events', async () => {
-    const writer = new IncrementalWriter(session.eventFile, session.indexFile)
+    const writer = session.writer()
     const state = { env: { x: 1e21, y: -0, d: new Date(0), s: 'lone \ud800', f: () => 1 }, stack: [undefined, NaN], 10: 'ten', 2: 'two' }
     const receipt = { key: 'r1', request: { prompt: 'p' }, response: 'r', timestamp: 't', durationMs: 12, tokens: 3 }
     const calls = [
@@ -77,7 +77,7 @@ describe('states and receipts', () => {
   })
 
   it('refuses values JSON.stringify refuses, changing nothing', async () => {
-    const writer = new IncrementalWriter(session.eventFile, session.indexFile)
+    const writer = session.writer()
     await writer.recordState('a', { ok: true })
     const before = fs.readFileSync(session.indexFile)
     const circular = {}
@@ -93,7 +93,7 @@ describe('states and receipts', () => {
 describe('reading from a checkpoint', () => {
   /** 2,500 events (more than one read chunk), a checkpoint every 500. */
   async function longSession() {
-    const writer = new IncrementalWriter(session.eventFile, session.indexFile)
+    const writer = session.writer()
     const events = Array.from({ length: 2500 }, (_, seq) =>
       seq % 500 === 499 ? { type: 'checkpoint', seq, reason: 'auto', stateId: `s${seq}` } : { type: 'input', seq, code: 'é'.repeat(seq % 3) },
     )
