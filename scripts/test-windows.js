@@ -41,10 +41,18 @@ const DEFAULT_MAJORS = ['20', '22']
 
 /**
  * The tests Wine cannot run as Windows would: the suite (a Jest suite's name, or `cargo test`),
- * the test's full name, and why. Everything else in the portable suites and `cargo test` runs.
+ * the test's full name (for Jest, or the name of a describe block, for all its tests), and why.
+ * Everything else in the portable suites and `cargo test` runs.
  */
 const WINE_SYMLINKS = 'Wine 8.0 makes a symbolic link that nothing can open (stat through it is ENOENT), where Windows follows it'
 const SKIPPED = [
+  {
+    suite: 'seed',
+    test: 'IncrementalWriter',
+    reason:
+      "the original's spec, unchanged: its afterEach removes the directory while the writers it never closes (the original has no close()) hold their files. " +
+      'Windows removes an open file at once only with POSIX delete semantics (libuv 1.49+, so Node 22, on NTFS), which Wine lacks; its tests themselves pass',
+  },
   ...['an index that is a symlink to the log', 'a log that is a symlink to the index', 'a symlinked directory'].map((spelling) => ({
     suite: 'errors',
     test: `one file for both the log and the index new IncrementalWriter throws a TypeError ERR_INVALID_ARG_VALUE for ${spelling}, touching no file`,
@@ -221,7 +229,7 @@ function runUnderWine(args, env, outputName) {
 /** The Jest name pattern that leaves out the skipped tests. */
 function jestNamePattern() {
   const names = SKIPPED.filter((entry) => entry.suite !== 'cargo test').map((entry) => entry.test.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
-  return `^(?!(?:${names.join('|')})$)`
+  return `^(?!(?:${names.join('|')})(?: |$))`
 }
 
 /** Runs the portable Jest suites under Windows Node `release`; returns per-suite results. */
@@ -234,9 +242,12 @@ function runJest(release, modules) {
   log(`Jest under Windows Node ${release} (Wine)`)
   const status = runUnderWine(args, env, `jest-${release}.log`)
   const results = fs.existsSync(report) ? JSON.parse(fs.readFileSync(report, 'utf8')).testResults : []
+  const listed = new RegExp(jestNamePattern())
   const suites = results.map((suite) => {
     const count = (status) => suite.assertionResults.filter((test) => test.status === status).length
-    return { suite: path.win32.basename(suite.name), passed: count('passed'), failed: count('failed'), skipped: count('pending') + count('skipped') }
+    const skipped = suite.assertionResults.filter((test) => test.status === 'pending' || test.status === 'skipped')
+    const byList = skipped.filter((test) => !listed.test(test.fullName)).length
+    return { suite: path.win32.basename(suite.name), passed: count('passed'), failed: count('failed'), byList, bySuite: skipped.length - byList }
   })
   return { ok: status === 0, suites }
 }
@@ -254,6 +265,14 @@ function printSkipList() {
   for (const entry of SKIPPED) log(`  ${entry.suite}: ${entry.test} -- ${entry.reason}`)
 }
 
+/** Runs `step`, adding how long it took to `notes`; returns what it returns. */
+function timed(notes, what, step) {
+  const start = process.hrtime.bigint()
+  const result = step()
+  notes.push(`${what}: ${(Number(process.hrtime.bigint() - start) / 1e9).toFixed(0)} s`)
+  return result
+}
+
 function main() {
   if (process.platform !== 'linux' || process.arch !== 'x64') {
     log(`skipped on ${process.platform}-${process.arch}: it runs the Windows build under Wine on Linux x64`)
@@ -263,24 +282,31 @@ function main() {
   for (const major of majors) if (!RELEASES[major]) fail(`no Windows release of Node ${major} is listed; known: ${Object.keys(RELEASES).join(', ')}`)
   requireTools()
   printSkipList()
-  const standIns = buildStandIns()
-  preparePrefix(standIns.dll)
+  const notes = []
+  const timings = []
+  const standIns = timed(timings, 'stand-ins and Wine prefix', () => {
+    const built = buildStandIns()
+    preparePrefix(built.dll)
+    return built
+  })
   const env = cargoEnv(standIns.dir)
   const modules = windowsModules()
-  buildAddon(env, modules)
-  const notes = []
+  timed(timings, 'addon build', () => buildAddon(env, modules))
   let ok = true
   for (const major of majors) {
-    const { ok: passed, suites } = runJest(RELEASES[major], modules)
+    const { ok: passed, suites } = timed(timings, `Jest under Node ${RELEASES[major]}`, () => runJest(RELEASES[major], modules))
     ok &&= passed
-    for (const s of suites) notes.push(`Node ${RELEASES[major]} ${s.suite}: ${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped`)
+    for (const s of suites) {
+      const bySuite = s.bySuite > 0 ? `, ${s.bySuite} skipped by the suite itself (Linux x64 only)` : ''
+      notes.push(`Node ${RELEASES[major]} ${s.suite}: ${s.passed} passed, ${s.failed} failed, ${s.byList} skipped by the list${bySuite}`)
+    }
     if (suites.length === 0) notes.push(`Node ${RELEASES[major]}: Jest reported no suites`)
   }
-  const cargoPassed = runCargoTest(env)
+  const cargoPassed = timed(timings, 'cargo test (build and run)', () => runCargoTest(env))
   ok &&= cargoPassed
   notes.push(`cargo test: ${cargoPassed ? 'passed' : 'FAILED'}`)
   console.log('')
-  for (const note of notes) log(note)
+  for (const note of [...notes, ...timings]) log(note)
   printSkipList()
   if (!ok) fail('the Windows suites failed under Wine')
   log(`passed under Wine with Windows Node ${majors.map((major) => RELEASES[major]).join(', ')}`)
