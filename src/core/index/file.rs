@@ -274,9 +274,7 @@ fn parse(path: &Path, text: &str) -> Result<SessionIndex, SessionError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::event::Event;
     use crate::core::index::pieces::Piece;
-    use crate::core::json::JsValue;
 
     fn replace(index: &mut IndexFile, pieces: &[&Piece]) -> u64 {
         let text: Vec<PieceRef<'_>> = pieces.iter().map(|piece| piece.as_ref()).collect();
@@ -345,6 +343,8 @@ mod tests {
     #[cfg(target_os = "linux")]
     #[test]
     fn an_index_read_as_written_is_patched_once_it_is_the_spare() {
+        use crate::core::event::Event;
+        use crate::core::json::JsValue;
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("s.index.json");
         let checkpoints: Vec<String> =
