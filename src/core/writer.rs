@@ -487,8 +487,6 @@ mod tests {
         );
     }
 
-    // Others append to the held log: Windows refuses that, its lock being mandatory.
-    #[cfg(unix)]
     #[test]
     fn offsets_stay_exact_when_the_log_grows_behind_the_writer() {
         let s = session();
@@ -698,8 +696,6 @@ mod tests {
         }
     }
 
-    // Others append to the held log: Windows refuses that, its lock being mandatory.
-    #[cfg(unix)]
     #[test]
     fn a_line_another_appender_left_unfinished_is_kept_and_the_batch_starts_a_line_of_its_own() {
         let s = session();
@@ -718,8 +714,6 @@ mod tests {
         assert!(!names.iter().any(|name| name.to_string_lossy().contains(".torn-")), "{names:?}");
     }
 
-    // Others append to the held log: Windows refuses that, its lock being mandatory.
-    #[cfg(unix)]
     #[test]
     fn a_batch_a_crash_cut_short_is_taken_back_on_the_next_opening() {
         let s = session();
