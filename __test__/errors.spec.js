@@ -13,7 +13,7 @@ let session
 let writer
 beforeEach(() => {
   session = tempSession()
-  writer = new IncrementalWriter(session.eventFile, session.indexFile)
+  writer = session.writer()
 })
 afterEach(() => session.remove())
 
@@ -220,7 +220,7 @@ describe('one file for both the log and the index', () => {
   it('two files in one directory, or an index that is a symlink to another file, are accepted', async () => {
     fs.writeFileSync(path.join(session.dir, 'elsewhere.json'), '')
     link(path.join(session.dir, 'elsewhere.json'), session.indexFile)
-    const other = new IncrementalWriter(`${session.dir}/./session.jsonl`, session.indexFile)
+    const other = session.writer(`${session.dir}/./session.jsonl`)
     await other.close()
     expect(() => new IncrementalWriter(session.eventFile, path.join(session.dir, 'Session.jsonl'))).not.toThrow()
   })

@@ -7,7 +7,7 @@ const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
 const util = require('node:util')
-const { verify } = require('incremental-writer')
+const { IncrementalWriter, verify } = require('incremental-writer')
 
 /** Node's (libuv's) number for the system error `code` on this platform: ENOENT is -2 on Linux, -4058 on Windows. */
 function errnoOf(code) {
@@ -15,14 +15,31 @@ function errnoOf(code) {
   throw new Error(`no system error is called ${code}`)
 }
 
-/** A fresh directory with the paths of one session in it; `remove()` deletes it. */
+/**
+ * A fresh directory with the paths of one session in it. `writer()` makes a writer of the
+ * session (or of other files, and with options, as `new IncrementalWriter`), and `remove()`
+ * closes every writer `writer()` made, then deletes the directory: on Windows a file still open
+ * cannot leave its directory before it is closed, unless the system deletes it with POSIX
+ * semantics (libuv 1.49+ on NTFS).
+ */
 function tempSession(name = 'session') {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'iw-test-'))
+  const eventFile = path.join(dir, `${name}.jsonl`)
+  const indexFile = path.join(dir, `${name}.index.json`)
+  const writers = []
   return {
     dir,
-    eventFile: path.join(dir, `${name}.jsonl`),
-    indexFile: path.join(dir, `${name}.index.json`),
-    remove: () => fs.rmSync(dir, { recursive: true, force: true }),
+    eventFile,
+    indexFile,
+    writer: (log = eventFile, index = indexFile, options = undefined) => {
+      const writer = new IncrementalWriter(log, index, options)
+      writers.push(writer)
+      return writer
+    },
+    remove: () => {
+      for (const writer of writers.splice(0)) writer.closeSync()
+      fs.rmSync(dir, { recursive: true, force: true })
+    },
   }
 }
 

@@ -1,9 +1,8 @@
 'use strict'
-// The suites that use no Linux-only tool (strace, /proc, bash's ulimit, FIFOs, devices) and no
-// behaviour a platform lacks (another process appending to a log a writer holds: Windows locks
-// are mandatory). They run under every supported Node version here
-// (scripts/test-node-versions.js) and on macOS and Windows in the GitHub workflow; Linux runs
-// the whole suite.
+// The suites that use no Linux-only tool (strace, /proc, bash's ulimit, FIFOs, devices). They
+// run under every supported Node version here (scripts/test-node-versions.js), under Windows
+// Node 20 and 22 in Wine (scripts/test-windows.js), and on macOS and Windows in the GitHub
+// workflow; Linux runs the whole suite.
 
 const PORTABLE_SPECS = ['contract', 'seed', 'package', 'server-api', 'binary', 'errors', 'trips', 'exit']
 

@@ -54,7 +54,7 @@ pub enum Opened {
 fn remove(file: &File, start: u64, len: u64) -> io::Result<u64> {
     let log_len = file.metadata()?.len();
     if log_len == start + len {
-        file.set_len(start)?;
+        platform::truncate_appended(file, start)?;
         Ok(start)
     } else {
         if log_len > start + len {
@@ -140,7 +140,7 @@ impl EventLog {
             }
             Err(err) => return Err(err),
         };
-        match file.try_lock() {
+        match platform::try_lock_session(&file) {
             Ok(()) => {}
             Err(TryLockError::WouldBlock) => {
                 if opened == Opened::Created {
@@ -368,10 +368,12 @@ impl Read for PositionalReader<'_> {
 }
 
 /// The session id a log's header carries: the file name without `.jsonl`, as
-/// `path.basename(file, '.jsonl')` gives it.
+/// `path.basename(file, '.jsonl')` gives it on this platform (where `\\` separates names too on
+/// Windows, and is part of a name elsewhere).
 pub fn session_id(path: &Path) -> String {
     let text = path.to_string_lossy();
-    let name = text.trim_end_matches('/').rsplit('/').next().unwrap_or_default();
+    let name =
+        text.trim_end_matches(std::path::is_separator).rsplit(std::path::is_separator).next().unwrap_or_default();
     match name.strip_suffix(".jsonl") {
         Some(stem) if !stem.is_empty() => stem.to_owned(),
         _ => name.to_owned(),
@@ -391,6 +393,29 @@ mod tests {
         assert_eq!(id("/a/b/log.txt"), "log.txt");
         assert_eq!(id("/a/b/x.jsonl/"), "x");
         assert_eq!(id("/a/b/x.JSONL"), "x.JSONL");
+    }
+
+    #[test]
+    fn session_id_splits_on_the_separators_of_this_platform() {
+        let id = |path: &str| session_id(Path::new(path));
+        if cfg!(windows) {
+            assert_eq!(id(r"C:\Users\u\sessions\s1.jsonl"), "s1");
+            assert_eq!(id(r"C:\Users/u\s1.jsonl\"), "s1");
+        } else {
+            assert_eq!(id(r"C:\Users\u\sessions\s1.jsonl"), r"C:\Users\u\sessions\s1");
+        }
+    }
+
+    // The original's header for C:\...\s1.jsonl, where `path.basename` splits on both separators.
+    #[cfg(windows)]
+    #[test]
+    fn a_windows_path_gives_the_original_header() {
+        let header = EventLog::new(r"C:\Users\u\AppData\Local\Temp\s1.jsonl", Durability::None)
+            .header_line("2026-11-26T12:41:07.123Z");
+        assert_eq!(
+            header,
+            "{\"type\":\"session\",\"version\":1,\"id\":\"s1\",\"created\":\"2026-11-26T12:41:07.123Z\"}\n"
+        );
     }
 
     #[test]
@@ -424,8 +449,6 @@ mod tests {
         (dir, path, log)
     }
 
-    // Others append to the held log: Windows refuses that, its lock being mandatory.
-    #[cfg(unix)]
     #[test]
     fn appends_say_where_they_landed_after_others_lines() {
         let (_dir, path, mut log) = opened_with("{\"type\":\"a\"}\n");
@@ -434,8 +457,6 @@ mod tests {
         assert_eq!(log.append(b"{\"type\":\"c\"}\n", false).unwrap(), 26 + 17);
     }
 
-    // Others append to the held log: Windows refuses that, its lock being mandatory.
-    #[cfg(unix)]
     #[test]
     fn taking_back_cuts_the_end_or_blanks_bytes_others_wrote_after() {
         let (_dir, path, mut log) = opened_with("{\"type\":\"a\"}\n");

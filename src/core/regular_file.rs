@@ -35,7 +35,7 @@ pub fn open(path: &Path, options: &mut OpenOptions, links: Links) -> Result<File
     let file = options.open(path).map_err(|err| match err.raw_os_error() {
         #[cfg(unix)]
         Some(libc::ELOOP) if links == Links::Refuse => not_a_file(path, "a symbolic link"),
-        _ => SessionError::io("open", path, err),
+        _ => SessionError::io("open", path, platform::open_error(path, err)),
     })?;
     require_regular(&file, path)?;
     Ok(file)

@@ -199,9 +199,7 @@ fn compact(value: &JsValue) -> String {
     value.to_pretty_json().split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-// The test verifies the log while a writer holds it: Windows refuses that, its lock being
-// mandatory.
-#[cfg(all(test, unix))]
+#[cfg(test)]
 mod tests {
     use super::*;
     use crate::core::durability::Durability;

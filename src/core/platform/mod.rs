@@ -3,7 +3,7 @@
 //! exists on one only; Windows has its own (`windows.rs`). Everything else in the core is the
 //! same everywhere.
 
-use std::fs::{File, Metadata, OpenOptions};
+use std::fs::{File, Metadata, OpenOptions, TryLockError};
 use std::io;
 use std::path::Path;
 use std::time::SystemTime;
@@ -69,19 +69,29 @@ pub fn write_all_at(file: &File, bytes: &[u8], offset: u64) -> io::Result<()> {
     imp::write_all_at(file, bytes, offset)
 }
 
-/// Sets `options` to open the log for reading and appending. Unix: `O_APPEND`, so each write
-/// lands at the end of the file atomically, after whatever others appended. Windows: read and
-/// write access without append-only access (a handle with append-only access cannot write at
-/// an offset nor truncate); no one else can write to the log meanwhile, since the writer's lock
-/// (`File::try_lock`, `LockFileEx` over the whole file) is mandatory there.
+/// Sets `options` to open the log for reading and appending, so that each write lands at the end
+/// of the file atomically, after whatever others appended. Unix: `O_APPEND`. Windows: append-only
+/// access (`FILE_APPEND_DATA` without `FILE_WRITE_DATA`), the system putting each write at the
+/// end; the rare writes at an offset and cuts go through a second handle (`overwrite_in_appended`,
+/// `truncate_appended`).
 pub fn open_for_appending(options: &mut OpenOptions) -> &mut OpenOptions {
     imp::open_for_appending(options)
 }
 
+/// Takes the session's lock on the log `file` without waiting: `WouldBlock` when another open
+/// file holds it, in this process or another. It only keeps other writers out: others may still
+/// read the log and append to it. Unix: `flock` over the whole file (`File::try_lock`), which is
+/// advisory. Windows: `LockFileEx` on one byte far past any data (`LOCK_BYTE`, as SQLite keeps
+/// its lock bytes out of the data): Windows locks are mandatory, so a lock over the data would
+/// refuse others' reads and appends. The lock goes with the open file.
+pub fn try_lock_session(file: &File) -> Result<(), TryLockError> {
+    imp::try_lock_session(file)
+}
+
 /// Writes some of `bytes` at the end of `file`, opened with `open_for_appending`; returns the
-/// offset where they landed and how many were written. Unix: one `write` (the kernel puts
-/// them at the end), then the file's position (`lseek`), which is just after them. Windows:
-/// the position moved to the end, then one `write` there.
+/// offset where they landed and how many were written: one `write`, which the system puts at
+/// the end, then the file's position, which it leaves just after them (`lseek` on Unix,
+/// `SetFilePointerEx` on Windows).
 pub fn append(file: &File, bytes: &[u8]) -> io::Result<(u64, usize)> {
     imp::append(file, bytes)
 }
@@ -89,9 +99,24 @@ pub fn append(file: &File, bytes: &[u8]) -> io::Result<(u64, usize)> {
 /// Writes all of `bytes` at byte `offset` of `file`, opened with `open_for_appending`, as the
 /// only writer through that open file. Unix: `O_APPEND` is cleared for the write and set again
 /// (a write to a file opened for appending goes to its end on Linux, whatever offset it names).
-/// Windows: `write_all_at`, the log not being opened for appending there.
+/// Windows: through a second handle of the same file with write access (`ReOpenFile`).
 pub fn overwrite_in_appended(file: &File, bytes: &[u8], offset: u64) -> io::Result<()> {
     imp::overwrite_in_appended(file, bytes, offset)
+}
+
+/// Cuts `file`, opened with `open_for_appending`, to `len` bytes. Unix: `ftruncate`. Windows:
+/// through a second handle of the same file with write access (`ReOpenFile`), an append-only
+/// handle having no right to cut.
+pub fn truncate_appended(file: &File, len: u64) -> io::Result<()> {
+    imp::truncate_appended(file, len)
+}
+
+/// Renames `from` over `to`, whose file `held_at_to` this process may hold open. Unix: the
+/// rename, then the held file closed. Windows: the held file closed first, as a file open here
+/// cannot be renamed over where the system lacks POSIX rename semantics (before Windows 10 1607,
+/// FAT and exFAT, many network shares, Wine).
+pub fn rename_over(from: &Path, to: &Path, held_at_to: Option<File>) -> io::Result<()> {
+    imp::rename_over(from, to, held_at_to)
 }
 
 /// Exchanges the files at `a` and `b` in one atomic step; both must exist. Linux:
@@ -126,6 +151,13 @@ pub fn would_block() -> io::Error {
 /// on Windows (`ErrorKind::IsADirectory` on both).
 pub fn is_a_directory() -> io::Error {
     imp::is_a_directory()
+}
+
+/// What a failed open of `path` reports: `err` itself, except on Windows, where a directory,
+/// which cannot be opened as a file without `FILE_FLAG_BACKUP_SEMANTICS`, gives
+/// `ERROR_ACCESS_DENIED`: it is `is_a_directory()` then, as `EISDIR` is on Unix.
+pub fn open_error(path: &Path, err: io::Error) -> io::Error {
+    imp::open_error(path, err)
 }
 
 /// Whether `err` says the process or the system has no file descriptors left: `EMFILE` or

@@ -1,6 +1,6 @@
 //! The Unix side of `platform`: Linux and macOS.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File, OpenOptions, TryLockError};
 use std::io::{self, Seek, Write};
 use std::os::unix::fs::{FileExt, MetadataExt};
 use std::path::Path;
@@ -32,6 +32,10 @@ pub fn open_for_appending(options: &mut OpenOptions) -> &mut OpenOptions {
     options.read(true).append(true)
 }
 
+pub fn try_lock_session(file: &File) -> Result<(), TryLockError> {
+    file.try_lock()
+}
+
 pub fn append(mut file: &File, bytes: &[u8]) -> io::Result<(u64, usize)> {
     let count = file.write(bytes)?;
     // With O_APPEND the kernel puts the file position at the end of what it wrote.
@@ -45,6 +49,16 @@ pub fn overwrite_in_appended(file: &File, bytes: &[u8], offset: u64) -> io::Resu
     let written = file.write_all_at(bytes, offset);
     fcntl_setfl(file, flags)?;
     written
+}
+
+pub fn truncate_appended(file: &File, len: u64) -> io::Result<()> {
+    file.set_len(len)
+}
+
+pub fn rename_over(from: &Path, to: &Path, held_at_to: Option<File>) -> io::Result<()> {
+    let renamed = fs::rename(from, to);
+    drop(held_at_to);
+    renamed
 }
 
 #[cfg(any(target_os = "linux", target_os = "android", target_vendor = "apple"))]
@@ -89,6 +103,10 @@ pub fn would_block() -> io::Error {
 
 pub fn is_a_directory() -> io::Error {
     io::Error::from_raw_os_error(libc::EISDIR)
+}
+
+pub fn open_error(_path: &Path, err: io::Error) -> io::Error {
+    err
 }
 
 pub fn is_out_of_descriptors(err: &io::Error) -> bool {
