@@ -4,6 +4,7 @@
 
 const { readFile } = require('node:fs/promises')
 const { readLogLines } = require('./native')
+const { storedEventLines } = require('./log-follower')
 const { nodeError, typeError, toCallerError, callNativeTask, describe, messageOf } = require('./errors')
 const { requirePath, readArgument, readOptions, requireOffset, isObject, isOffset, defaultIndexFile } = require('./arguments')
 
@@ -61,14 +62,20 @@ class SessionReader {
    * `fromCheckpoint` (an index entry, or its `stateId`), `fromOffset` (a checkpoint line's byte
    * offset) or `fromSeq` (starts at the checkpoint before it, yields events from that seq on);
    * none reads from the start. `limit` caps the number of events. An offset that does not
-   * start a checkpoint line rejects with `ERR_NOT_A_CHECKPOINT`.
+   * start a checkpoint line rejects with `ERR_NOT_A_CHECKPOINT`. With `follow: true`, it does
+   * not end at the log's end but yields each batch once it is stored, in log order, with no gap
+   * and no duplicate, until the loop stops, `signal` aborts (`AbortError`) or the log is
+   * truncated (`ERR_LOG_TRUNCATED`) or replaced (`ERR_LOG_REPLACED`).
    */
   async *events(options) {
-    const { fromCheckpoint, fromOffset, fromSeq, limit = Infinity } = readOptions(options, ['fromCheckpoint', 'fromOffset', 'fromSeq', 'limit'])
+    const keys = ['fromCheckpoint', 'fromOffset', 'fromSeq', 'limit', 'follow', 'signal']
+    const { fromCheckpoint, fromOffset, fromSeq, limit = Infinity, follow = false, signal } = readOptions(options, keys)
     const starts = [fromCheckpoint, fromOffset, fromSeq].filter((start) => start !== undefined)
     if (starts.length > 1) throw typeError('ERR_INVALID_ARG_VALUE', 'Give at most one of fromCheckpoint, fromOffset and fromSeq')
     if (typeof limit !== 'number') throw typeError('ERR_INVALID_ARG_TYPE', `limit must be of type number. Received ${describe(limit)}`)
     if (!(limit >= 0)) throw typeError('ERR_INVALID_ARG_VALUE', `limit must be a non-negative number. Received ${describe(limit)}`)
+    if (typeof follow !== 'boolean') throw typeError('ERR_INVALID_ARG_TYPE', `follow must be of type boolean. Received ${describe(follow)}`)
+    if (signal !== undefined && !isAbortSignal(signal)) throw typeError('ERR_INVALID_ARG_TYPE', `signal must be an AbortSignal. Received ${describe(signal)}`)
     let offset = 0
     let requireCheckpoint = false
     if (fromCheckpoint !== undefined) {
@@ -81,24 +88,17 @@ class SessionReader {
       const checkpoint = await this.findCheckpointBefore(fromSeq)
       if (checkpoint) [offset, requireCheckpoint] = [checkpoint.byteOffset, true]
     }
+    if (limit === 0) return
+    const events = follow ? this.#followed(offset, requireCheckpoint, signal) : this.#stored(offset, requireCheckpoint)
     let reached = fromSeq === undefined
     let yielded = 0
-    while (yielded < limit) {
-      const chunk = await callNativeTask(() => readLogLines(this.#eventFile, offset, READ_CHUNK_LINES, requireCheckpoint))
-      if (chunk.failure) throw toCallerError(chunk.failure)
-      requireCheckpoint = false
-      for (const line of chunk.text.split('\n')) {
-        if (line === '') continue
-        const event = JSON.parse(line)
-        if (!reached) {
-          if (typeof event.seq !== 'number' || event.seq < fromSeq) continue
-          reached = true
-        }
-        yield event
-        if (++yielded >= limit) return
+    for await (const event of events) {
+      if (!reached) {
+        if (typeof event.seq !== 'number' || event.seq < fromSeq) continue
+        reached = true
       }
-      if (chunk.atEnd) return
-      offset = chunk.nextOffset
+      yield event
+      if (++yielded >= limit) return
     }
   }
 
@@ -107,6 +107,27 @@ class SessionReader {
     const events = []
     for await (const event of this.events(options)) events.push(event)
     return events
+  }
+
+  /** The events in the log from `offset` up to its end, read natively in chunks. */
+  async *#stored(offset, requireCheckpoint) {
+    for (;;) {
+      const chunk = await callNativeTask(() => readLogLines(this.#eventFile, offset, READ_CHUNK_LINES, requireCheckpoint))
+      if (chunk.failure) throw toCallerError(chunk.failure)
+      requireCheckpoint = false
+      for (const line of chunk.text.split('\n')) if (line !== '') yield JSON.parse(line)
+      if (chunk.atEnd) return
+      offset = chunk.nextOffset
+    }
+  }
+
+  /** The events in the log from `offset` on, then each batch as it is stored (`storedEventLines`). */
+  async *#followed(offset, requireCheckpoint, signal) {
+    if (requireCheckpoint) {
+      const first = await callNativeTask(() => readLogLines(this.#eventFile, offset, 1, true))
+      if (first.failure) throw toCallerError(first.failure)
+    }
+    for await (const { event } of storedEventLines(this.#eventFile, { offset, follow: true, signal })) yield event
   }
 
   /** Where `fromCheckpoint` (an index entry, or the `stateId` of one) starts in the log. */
@@ -124,6 +145,11 @@ class SessionReader {
     }
     return requireOffset('fromCheckpoint.byteOffset', byteOffset)
   }
+}
+
+/** Whether `value` is an AbortSignal (of any realm), as Node's APIs check one. */
+function isAbortSignal(value) {
+  return typeof value === 'object' && value !== null && typeof value.aborted === 'boolean' && typeof value.addEventListener === 'function'
 }
 
 /** What makes parsed JSON unusable as an index, in words, or null when it is usable. */

@@ -40,7 +40,7 @@ pub struct RecordedBatch {
 impl BatchRecord {
     /// The record of the log at `log_path`; nothing is touched until it is written or read.
     pub fn new(log_path: &Path, durability: Durability) -> Self {
-        BatchRecord { path: side_files::beside(log_path, ".batch"), file: None, durability }
+        BatchRecord { path: record_path(log_path), file: None, durability }
     }
 
     /// Records `bytes`, about to be appended to a log indexed up to `base`. After `Ok`, a crash
@@ -95,6 +95,12 @@ impl BatchRecord {
         }
         Ok(self.file.as_ref().expect("opened above"))
     }
+}
+
+/// Where the record of the log at `log_path` is kept: `<log>.batch`, the name cut and hashed when
+/// it would not fit (`side_files::beside`).
+pub fn record_path(log_path: &Path) -> PathBuf {
+    side_files::beside(log_path, ".batch")
 }
 
 /// Reads a record's text; `None` unless it is a whole record.

@@ -27,6 +27,7 @@ mod side_files;
 mod verify;
 mod writer;
 
+pub use batch_record::record_path as batch_record_path;
 pub use durability::Durability;
 pub use error::SessionError;
 pub use reader::read_lines;

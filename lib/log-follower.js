@@ -1,0 +1,126 @@
+'use strict'
+// Reading a log's stored event lines from an offset on and, when following, each batch after
+// them as it is stored: from one open descriptor, so that the file read is the file followed,
+// pulled chunk by chunk as the consumer asks for events.
+
+const { open, stat } = require('node:fs/promises')
+const { isUtf8 } = require('node:buffer')
+const { storedEnd } = require('./stored-end')
+const { recordPathOf } = require('./batch-record')
+const { LogChanges, abortError } = require('./log-changes')
+const { nodeError } = require('./errors')
+
+/** Bytes of whole lines read from the log at a time: what a slow consumer keeps in memory, with the batch being looked for. */
+const CHUNK_BYTES = 64 * 1024
+
+/**
+ * The event lines of the log at `eventFile` from byte `offset` (a line start) on, each as
+ * `{ offset, line, event }` (where it starts, its text without the newline, `JSON.parse` of it),
+ * skipping lines that are not events as the writer does. Only lines of stored batches (and
+ * lines others appended) are yielded, never the start of a batch being written or cut short.
+ * Without `follow`, ends at the last stored whole line; with it, goes on with each batch as it
+ * is stored, woken by `LogChanges` (`watch`, `pollMs`), until the consumer stops, `signal`
+ * aborts (`AbortError`, code `ABORT_ERR`), or the log is truncated (`ERR_LOG_TRUNCATED`) or
+ * replaced (`ERR_LOG_REPLACED`, after the stored lines left in the file followed).
+ */
+async function* storedEventLines(eventFile, { offset = 0, follow = false, signal, watch, pollMs } = {}) {
+  const recordFile = recordPathOf(eventFile)
+  const changes = follow ? new LogChanges(eventFile, { watch, pollMs }) : null
+  let handle = null
+  try {
+    handle = await open(eventFile, 'r')
+    const followed = await handle.stat()
+    let knownEnd = offset
+    let replaced = false
+    for (;;) {
+      if (signal && signal.aborted) throw abortError(signal)
+      if (changes) changes.clear()
+      const { size } = await handle.stat()
+      if (size < offset) throw truncatedError(eventFile, size, offset)
+      // What was stored stays stored: the end is looked for again only once it is reached.
+      if (offset >= knownEnd && size > offset) knownEnd = await storedEnd(handle, size, recordFile)
+      const chunk = knownEnd > offset ? await readWholeLines(handle, offset, knownEnd) : null
+      if (chunk && chunk.next > offset) {
+        offset = chunk.next
+        for (const entry of chunk.lines) {
+          if (signal && signal.aborted) throw abortError(signal)
+          yield entry
+        }
+        continue
+      }
+      if (!follow) return
+      if (replaced) throw replacedError(eventFile)
+      if (await isReplaced(eventFile, followed)) {
+        // One more reading of the file followed, for what it stored before it was replaced.
+        replaced = true
+        continue
+      }
+      await changes.next(signal)
+    }
+  } finally {
+    if (changes) changes.close()
+    if (handle) await handle.close()
+  }
+}
+
+/**
+ * The whole lines between `from` and `end` (at most about `CHUNK_BYTES` of them, or one longer
+ * line), as `{ lines, next }`: the event lines and where the first line not read starts.
+ */
+async function readWholeLines(handle, from, end) {
+  let length = Math.min(end - from, CHUNK_BYTES)
+  for (;;) {
+    const bytes = Buffer.alloc(length)
+    const { bytesRead } = await handle.read(bytes, 0, length, from)
+    const last = bytes.lastIndexOf(0x0a, bytesRead - 1)
+    if (last < 0 && bytesRead === length && from + length < end) {
+      length = Math.min(end - from, length * 2)
+      continue
+    }
+    const lines = []
+    let start = 0
+    for (let newline = last < 0 ? -1 : bytes.indexOf(0x0a); newline >= 0 && newline <= last; newline = bytes.indexOf(0x0a, start)) {
+      const entry = eventLine(bytes.subarray(start, newline), from + start)
+      if (entry) lines.push(entry)
+      start = newline + 1
+    }
+    return { lines, next: from + last + 1 }
+  }
+}
+
+/** The line as `{ offset, line, event }` when it is an event (`JSON.parse` gives an object with a string `type`), else null. */
+function eventLine(bytes, offset) {
+  if (!isUtf8(bytes)) return null
+  const line = bytes.toString('utf8')
+  let event
+  try {
+    event = JSON.parse(line)
+  } catch {
+    return null
+  }
+  const isEvent = typeof event === 'object' && event !== null && !Array.isArray(event) && typeof event.type === 'string'
+  return isEvent ? { offset, line, event } : null
+}
+
+/** Whether the path no longer names the file followed (removed, renamed away, replaced). */
+async function isReplaced(eventFile, followed) {
+  try {
+    const now = await stat(eventFile)
+    return now.ino !== followed.ino || now.dev !== followed.dev
+  } catch (err) {
+    if (err.code === 'ENOENT') return true
+    throw err
+  }
+}
+
+function truncatedError(eventFile, size, offset) {
+  const message = `The log '${eventFile}' was cut to ${size} bytes while it was followed at byte ${offset}: the lines read may since have been taken out`
+  return nodeError(Error, 'ERR_LOG_TRUNCATED', message, { path: eventFile })
+}
+
+function replacedError(eventFile) {
+  const message = `The log '${eventFile}' was replaced while it was followed (removed, renamed or rotated): every stored line of the file followed was read; follow the new file from its start`
+  return nodeError(Error, 'ERR_LOG_REPLACED', message, { path: eventFile })
+}
+
+module.exports = { storedEventLines }
