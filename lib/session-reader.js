@@ -12,12 +12,22 @@ const { requirePath, readArgument, readOptions, requireOffset, isObject, isOffse
 const READ_CHUNK_LINES = 1000
 
 /**
+ * `reader.events(options)` with each event's line as the log holds it: `{ line, event }`. For the
+ * command line, which prints the lines themselves.
+ */
+let entriesOf
+
+/**
  * Reads a session's events from its log, seeking with the index's offsets: the cost follows
  * what is read, not the size of the log. Needs no writer and takes no lock.
  */
 class SessionReader {
   #eventFile
   #indexFile
+
+  static {
+    entriesOf = (reader, options) => reader.#entries(options)
+  }
 
   constructor(eventFile, indexFile = defaultIndexFile(eventFile)) {
     requirePath('eventFile', eventFile)
@@ -68,6 +78,11 @@ class SessionReader {
    * truncated (`ERR_LOG_TRUNCATED`) or replaced (`ERR_LOG_REPLACED`).
    */
   async *events(options) {
+    for await (const { event } of this.#entries(options)) yield event
+  }
+
+  /** `events(options)`, each event as `{ line, event }`: its line as the log holds it, and `JSON.parse` of it. */
+  async *#entries(options) {
     const keys = ['fromCheckpoint', 'fromOffset', 'fromSeq', 'limit', 'follow', 'signal']
     const { fromCheckpoint, fromOffset, fromSeq, limit = Infinity, follow = false, signal } = readOptions(options, keys)
     const starts = [fromCheckpoint, fromOffset, fromSeq].filter((start) => start !== undefined)
@@ -89,15 +104,15 @@ class SessionReader {
       if (checkpoint) [offset, requireCheckpoint] = [checkpoint.byteOffset, true]
     }
     if (limit === 0) return
-    const events = follow ? this.#followed(offset, requireCheckpoint, signal) : this.#stored(offset, requireCheckpoint)
+    const entries = follow ? this.#followed(offset, requireCheckpoint, signal) : this.#stored(offset, requireCheckpoint)
     let reached = fromSeq === undefined
     let yielded = 0
-    for await (const event of events) {
+    for await (const entry of entries) {
       if (!reached) {
-        if (typeof event.seq !== 'number' || event.seq < fromSeq) continue
+        if (typeof entry.event.seq !== 'number' || entry.event.seq < fromSeq) continue
         reached = true
       }
-      yield event
+      yield entry
       if (++yielded >= limit) return
     }
   }
@@ -109,25 +124,25 @@ class SessionReader {
     return events
   }
 
-  /** The events in the log from `offset` up to its end, read natively in chunks. */
+  /** The event lines of the log from `offset` up to its end, read natively in chunks. */
   async *#stored(offset, requireCheckpoint) {
     for (;;) {
       const chunk = await callNativeTask(() => readLogLines(this.#eventFile, offset, READ_CHUNK_LINES, requireCheckpoint))
       if (chunk.failure) throw toCallerError(chunk.failure)
       requireCheckpoint = false
-      for (const line of chunk.text.split('\n')) if (line !== '') yield JSON.parse(line)
+      for (const line of chunk.text.split('\n')) if (line !== '') yield { line, event: JSON.parse(line) }
       if (chunk.atEnd) return
       offset = chunk.nextOffset
     }
   }
 
-  /** The events in the log from `offset` on, then each batch as it is stored (`storedEventLines`). */
+  /** The event lines of the log from `offset` on, then each batch's as it is stored (`storedEventLines`). */
   async *#followed(offset, requireCheckpoint, signal) {
     if (requireCheckpoint) {
       const first = await callNativeTask(() => readLogLines(this.#eventFile, offset, 1, true))
       if (first.failure) throw toCallerError(first.failure)
     }
-    for await (const { event } of storedEventLines(this.#eventFile, { offset, follow: true, signal })) yield event
+    yield* storedEventLines(this.#eventFile, { offset, follow: true, signal })
   }
 
   /** Where `fromCheckpoint` (an index entry, or the `stateId` of one) starts in the log. */
@@ -163,4 +178,4 @@ function indexProblem(index) {
   return null
 }
 
-module.exports = { SessionReader }
+module.exports = { SessionReader, entriesOf: (reader, options) => entriesOf(reader, options) }
