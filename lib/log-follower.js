@@ -3,7 +3,8 @@
 // them as it is stored: from one open descriptor, so that the file read is the file followed,
 // pulled chunk by chunk as the consumer asks for events.
 
-const { open, stat } = require('node:fs/promises')
+const { fstatSync, statSync } = require('node:fs')
+const { open } = require('node:fs/promises')
 const { isUtf8 } = require('node:buffer')
 const { storedEnd } = require('./stored-end')
 const { recordPathOf } = require('./batch-record')
@@ -29,16 +30,16 @@ async function* storedEventLines(eventFile, { offset = 0, follow = false, signal
   let handle = null
   try {
     handle = await open(eventFile, 'r')
-    const followed = await handle.stat()
+    const followed = fstatSync(handle.fd)
     let knownEnd = offset
     let replaced = false
     for (;;) {
       if (signal && signal.aborted) throw abortError(signal)
       if (changes) changes.clear()
-      const { size } = await handle.stat()
+      const { size } = fstatSync(handle.fd)
       if (size < offset) throw truncatedError(eventFile, size, offset)
       // What was stored stays stored: the end is looked for again only once it is reached.
-      if (offset >= knownEnd && size > offset) knownEnd = await storedEnd(handle, size, recordFile)
+      if (offset >= knownEnd && size > offset) knownEnd = storedEnd(handle.fd, size, recordFile)
       const chunk = knownEnd > offset ? await readWholeLines(handle, offset, knownEnd) : null
       if (chunk && chunk.next > offset) {
         offset = chunk.next
@@ -50,7 +51,7 @@ async function* storedEventLines(eventFile, { offset = 0, follow = false, signal
       }
       if (!follow) return
       if (replaced) throw replacedError(eventFile)
-      if (await isReplaced(eventFile, followed)) {
+      if (isReplaced(eventFile, followed)) {
         // One more reading of the file followed, for what it stored before it was replaced.
         replaced = true
         continue
@@ -103,14 +104,9 @@ function eventLine(bytes, offset) {
 }
 
 /** Whether the path no longer names the file followed (removed, renamed away, replaced). */
-async function isReplaced(eventFile, followed) {
-  try {
-    const now = await stat(eventFile)
-    return now.ino !== followed.ino || now.dev !== followed.dev
-  } catch (err) {
-    if (err.code === 'ENOENT') return true
-    throw err
-  }
+function isReplaced(eventFile, followed) {
+  const now = statSync(eventFile, { throwIfNoEntry: false })
+  return !now || now.ino !== followed.ino || now.dev !== followed.dev
 }
 
 function truncatedError(eventFile, size, offset) {

@@ -9,6 +9,7 @@
 // line, it is stored; where the log holds only a start of it (up to the log's end, or up to a page
 // boundary a killed write stopped at), it is not, and the log is held from there.
 
+const { readSync } = require('node:fs')
 const { readBatchRecord } = require('./batch-record')
 
 /** How far after the record's base the batch is looked for, as recovery looks for it. */
@@ -19,16 +20,17 @@ const PAGE_BYTES = 4096
 const ATTEMPTS = 3
 
 /**
- * The end up to which the log open as `handle`, `size` bytes long, holds only stored batches
- * (and lines others appended), given the record at `recordFile`. The record is read before and
- * after the log's bytes: when it changed in between, a batch went in meanwhile, and after a few
- * attempts the end is taken before the batch the first reading names.
+ * The end up to which the log open as `fd`, `size` bytes long, holds only stored batches (and
+ * lines others appended), given the record at `recordFile`. The record is read before and after
+ * the log's bytes: when it changed in between, a batch went in meanwhile, and after a few
+ * attempts the end is taken before the batch the first reading names. Reads synchronously, at
+ * most the batch and what others appended after its base (see `readBatchRecord`).
  */
-async function storedEnd(handle, size, recordFile) {
+function storedEnd(fd, size, recordFile) {
   for (let attempt = 1; ; attempt++) {
-    const before = await readBatchRecord(recordFile)
-    const window = before ? await readWindow(handle, before, size) : null
-    const after = await readBatchRecord(recordFile)
+    const before = readBatchRecord(recordFile)
+    const window = before ? readWindow(fd, before, size) : null
+    const after = readBatchRecord(recordFile)
     const settled = sameRecord(before, after)
     if (settled || attempt === ATTEMPTS) {
       if (before === null) return settled ? size : Math.min(size, after.base)
@@ -44,13 +46,13 @@ async function storedEnd(handle, size, recordFile) {
  * The log's bytes in which `batch` is looked for, from the byte before its base (to tell whether
  * it starts a line) up to `size`, with the offset they start at.
  */
-async function readWindow(handle, batch, size) {
+function readWindow(fd, batch, size) {
   const start = Math.min(Math.max(batch.base - 1, 0), size)
   const length = Math.min(size, batch.base + SEARCH_BYTES + batch.bytes.length) - start
   const bytes = Buffer.alloc(length)
   let read = 0
   while (read < length) {
-    const { bytesRead } = await handle.read(bytes, read, length - read, start + read)
+    const bytesRead = readSync(fd, bytes, read, length - read, start + read)
     if (bytesRead === 0) break
     read += bytesRead
   }
