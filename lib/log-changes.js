@@ -38,11 +38,6 @@ class LogChanges {
     this.#timer = setInterval(() => this.#changed(), this.#watcher ? SAFETY_POLL_MS : this.#pollMs)
   }
 
-  /** Whether changes come from the file system's notifications (else from polling alone). */
-  get watching() {
-    return this.#watcher !== null
-  }
-
   /** Forgets the changes seen so far: the next `next()` waits for a new one. */
   clear() {
     this.#pending = false
