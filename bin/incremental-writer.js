@@ -6,9 +6,7 @@
 
 const { parseArgs } = require('node:util')
 
-const HELP = `Usage: incremental-writer verify|repair|stat <session.jsonl> [session.index.json]
-       incremental-writer show <session.jsonl> [session.index.json]
-                          [--from-checkpoint <stateId|last>] [--from-seq <n>] [--follow] [--json]
+const HELP = `Usage: incremental-writer <command> <session.jsonl> [session.index.json] [show's options]
        incremental-writer --help | --version
 
 Reads, checks and repairs the two files of a session written by incremental-writer: the event
@@ -74,7 +72,7 @@ const SHOW_OPTIONS = ['from-checkpoint', 'from-seq', 'follow', 'json']
 
 function usageError(message) {
   console.error(`incremental-writer: ${message}`)
-  console.error('Usage: incremental-writer verify|repair|show|stat <session.jsonl> [session.index.json]')
+  console.error("Usage: incremental-writer verify|repair|show|stat <session.jsonl> [session.index.json] [show's options]")
   console.error("Run 'incremental-writer --help' for what each command does and its exit codes.")
   return USAGE_ERROR
 }
