@@ -42,6 +42,25 @@ async function seqsUntil(iterator, lastSeq) {
   return seqs
 }
 
+/** `{ done }`, which resolves once a read of a log at byte `position` has returned bytes. */
+async function readAt(position) {
+  const probe = await fs.promises.open(__filename, 'r')
+  const fileHandle = Object.getPrototypeOf(probe)
+  await probe.close()
+  const read = fileHandle.read
+  let seen
+  const done = new Promise((resolve) => (seen = resolve))
+  const spy = jest.spyOn(fileHandle, 'read').mockImplementation(async function (...args) {
+    const result = await read.apply(this, args)
+    if (args[3] === position && result.bytesRead > 0) {
+      spy.mockRestore()
+      seen()
+    }
+    return result
+  })
+  return { done }
+}
+
 /** How many file-system watchers the process holds. */
 function watchers() {
   return process.getActiveResourcesInfo().filter((kind) => kind === 'FSEventWrap').length
@@ -160,7 +179,7 @@ async function killMidWrite(round, started) {
   const fd = fs.openSync(session.eventFile, 'r')
   const last = Buffer.alloc(1)
   try {
-    for (let tries = 0; tries < 1_000_000; tries++) {
+    for (let tries = 0; tries < 200_000; tries++) {
       const { size } = fs.fstatSync(fd)
       if (fs.readSync(fd, last, 0, 1, size - 1) === 1 && last[0] !== 10) break
     }
@@ -210,6 +229,32 @@ describe('ending', () => {
     const waiting = follower.next()
     fs.truncateSync(session.eventFile, 10)
     await expect(waiting).rejects.toMatchObject({ code: 'ERR_LOG_TRUNCATED', path: session.eventFile })
+  })
+
+  it('a log rewritten longer before the follower looks ends it with ERR_LOG_TRUNCATED too', async () => {
+    const follower = new SessionReader(session.eventFile).events({ follow: true, fromSeq: 4 })
+    expect((await follower.next()).value.seq).toBe(4)
+    const waiting = follower.next()
+    writeLog(session.eventFile, inputs(100, 110))
+    await expect(waiting).rejects.toMatchObject({ code: 'ERR_LOG_TRUNCATED', path: session.eventFile })
+  })
+
+  it('a cut that takes out only lines that are no events (a NUL tail set aside) is read past', async () => {
+    const follower = new SessionReader(session.eventFile).events({ follow: true, fromSeq: 4 })
+    expect((await follower.next()).value.seq).toBe(4)
+    const size = fs.statSync(session.eventFile).size
+    const readPast = await readAt(size)
+    const waiting = follower.next()
+    fs.appendFileSync(session.eventFile, '\0\0\0\0\n')
+    await readPast.done
+    // The follower has read the NUL line and passed over it; then it is set aside.
+    await new Promise(setImmediate)
+    fs.truncateSync(session.eventFile, size)
+    const writer = new IncrementalWriter(session.eventFile, session.indexFile)
+    await writer.appendEvents(inputs(5, 6))
+    await writer.close()
+    expect((await waiting).value.seq).toBe(5)
+    await follower.return()
   })
 
   it('a rotated log: the old file\'s stored lines, then ERR_LOG_REPLACED', async () => {
