@@ -10,7 +10,7 @@ const path = require('node:path')
 const { IncrementalWriter, SessionReader } = require('incremental-writer')
 const { storedEventLines } = require('../lib/log-follower')
 const { findBatch } = require('../lib/stored-end')
-const { parseBatchRecord } = require('../lib/batch-record')
+const { readBatchRecord } = require('../lib/batch-record')
 const { tempSession, writeLog, exited, auditSession } = require('./helpers')
 
 const writerChild = path.join(__dirname, 'fixtures', 'follow-writer-child.js')
@@ -89,6 +89,19 @@ it('follows the writer restarting, and a writer of this process through its own 
   expect(await followed).toEqual([undefined, ...Array.from({ length: 310 }, (_, i) => i)])
 })
 
+it('yields lines others append behind the writer in place', async () => {
+  const writer = new IncrementalWriter(session.eventFile, session.indexFile)
+  await writer.appendEvents(inputs(0, 2))
+  const follower = writer.events({ follow: true, fromSeq: 0 })
+  expect((await follower.next()).value.seq).toBe(0)
+  fs.appendFileSync(session.eventFile, JSON.stringify({ type: 'output', seq: 2, value: 'from a shutdown append' }) + '\n')
+  await writer.appendEvents(inputs(3, 4))
+  await writer.close()
+  const rest = []
+  for await (const event of follower) if ((rest.push(event.seq), event.seq === 3)) break
+  expect(rest).toEqual([1, 2, 3])
+})
+
 describe('a batch cut short is never yielded', () => {
   it('holds a batch the log holds only the start of, and yields what the next writer stores instead', async () => {
     writeLog(session.eventFile, inputs(0, 3))
@@ -120,11 +133,27 @@ describe('a batch cut short is never yielded', () => {
 
   it('reads the record\'s header leniently: the first two numbers after its name', () => {
     const batch = '{"type":"input"}\n'
+    const record = `${session.eventFile}.batch`
+    const read = (header) => (fs.writeFileSync(record, `${header}\n${batch}`), readBatchRecord(record))
     for (const header of ['incremental-writer batch 1 7 17', 'incremental-writer batch 1 7 17 4242', 'incremental-writer batch 1  7 17 pid=4242']) {
-      expect(parseBatchRecord(Buffer.from(`${header}\n${batch}`))).toEqual({ base: 7, bytes: Buffer.from(batch) })
+      expect(read(header)).toEqual({ base: 7, bytes: Buffer.from(batch) })
     }
     for (const header of ['incremental-writer batch 2 7 17', 'incremental-writer batch 1 7', 'incremental-writer batch 1 x 17', 'incremental-writer batch 1 7 18']) {
-      expect(parseBatchRecord(Buffer.from(`${header}\n${batch}`))).toBe(null)
+      expect(read(header)).toBe(null)
+    }
+  })
+
+  it('reads only the recorded batch of a record a larger batch left longer', () => {
+    const record = `${session.eventFile}.batch`
+    const batch = '{"type":"input"}\n'
+    fs.writeFileSync(record, `incremental-writer batch 1 7 ${batch.length}\n${batch}${'x'.repeat(4 << 20)}`)
+    const readSync = jest.spyOn(fs, 'readSync')
+    try {
+      expect(readBatchRecord(record)).toEqual({ base: 7, bytes: Buffer.from(batch) })
+      const bytesAsked = readSync.mock.calls.reduce((sum, [, , , length]) => sum + length, 0)
+      expect(bytesAsked).toBeLessThan(4096)
+    } finally {
+      readSync.mockRestore()
     }
   })
 
