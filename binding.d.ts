@@ -45,6 +45,12 @@ export declare class NativeWriter {
 }
 
 /**
+ * Where a writer keeps the record of the batch it is storing in `eventFile` (`<log>.batch`, cut
+ * and hashed when that name would be too long), which a follower of the log reads.
+ */
+export declare function batchRecordPath(eventFile: string): string
+
+/**
  * Stores the queued changes of each of `writers`, in order, off the main thread and in one
  * task for all of them, one session after another; resolves to their drains, in the order of
  * `writers`. One trip for many sessions: the main thread pays one hand-off and one completion

@@ -836,6 +836,7 @@ function __napiStampBindingTarget(exportsObject, target) {
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
 module.exports.NativeWriter = nativeBinding.NativeWriter
+module.exports.batchRecordPath = nativeBinding.batchRecordPath
 module.exports.drainWriters = nativeBinding.drainWriters
 module.exports.DurabilityMode = nativeBinding.DurabilityMode
 module.exports.readIndex = nativeBinding.readIndex

@@ -170,6 +170,17 @@ export interface ReadOptions {
   fromSeq?: number
   /** At most this many events. */
   limit?: number
+  /**
+   * Do not end at the log's end: go on yielding each batch once it is stored (never one being
+   * written or cut short by a crash), in log order, with no gap and no duplicate, from this
+   * process or any other, until the loop stops, `signal` aborts (an `AbortError`, code
+   * `ABORT_ERR`), or the log is truncated (`ERR_LOG_TRUNCATED`) or replaced
+   * (`ERR_LOG_REPLACED`, after the lines the file followed still had). A slow consumer holds
+   * at most a chunk of about 64 KB of lines in memory. Default `false`.
+   */
+  follow?: boolean
+  /** Ends a following iterator, even while it waits for the next batch. */
+  signal?: AbortSignal
 }
 
 /**

@@ -1,5 +1,6 @@
 //! Node bindings of the session writer: the `NativeWriter` class, which `index.js` wraps
-//! into the public `IncrementalWriter`, and the `verify`/`repair` tasks for operators.
+//! into the public `IncrementalWriter`, the `verify`/`repair` tasks for operators, and what readers
+//! of a log need (its lines from an offset, where the batch being stored is recorded).
 //! Each item only translates; the work is in `core`. No panic crosses into Node: every entry
 //! point and every task catches it and reports `ERR_INTERNAL` instead.
 
@@ -128,6 +129,13 @@ pub fn repair_session(event_file: String, index_file: String) -> AsyncTask<OffTh
 #[napi(ts_return_type = "Promise<NativeIndexText>")]
 pub fn read_index(index_file: String) -> AsyncTask<OffThread<NativeIndexText>> {
     AsyncTask::new(OffThread::new(move || binding::session_tasks::read_index_file(index_file.as_ref())))
+}
+
+/// Where a writer keeps the record of the batch it is storing in `eventFile` (`<log>.batch`, cut
+/// and hashed when that name would be too long), which a follower of the log reads.
+#[napi]
+pub fn batch_record_path(event_file: String) -> String {
+    core::batch_record_path(event_file.as_ref()).to_string_lossy().into_owned()
 }
 
 /// Reads up to `maxLines` event lines of a log from byte `offset`; with `requireCheckpoint`,

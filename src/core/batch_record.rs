@@ -43,7 +43,7 @@ pub struct RecordedBatch {
 impl BatchRecord {
     /// The record of the log at `log_path`; nothing is touched until it is written or read.
     pub fn new(log_path: &Path, durability: Durability) -> Self {
-        BatchRecord { path: side_files::beside(log_path, ".batch"), file: None, durability, pid: std::process::id() }
+        BatchRecord { path: record_path(log_path), file: None, durability, pid: std::process::id() }
     }
 
     /// Records `bytes`, about to be appended to a log indexed up to `base`. After `Ok`, a crash
@@ -126,11 +126,17 @@ impl BatchRecord {
     }
 }
 
+/// Where the record of the log at `log_path` is kept: `<log>.batch`, the name cut and hashed when
+/// it would not fit (`side_files::beside`).
+pub fn record_path(log_path: &Path) -> PathBuf {
+    side_files::beside(log_path, ".batch")
+}
+
 /// The id of the process that recorded the last batch of the log at `log_path`, as its record's
 /// header says; `None` when there is no record or it names none (a record made before ids were
 /// recorded). Only read, never locked: the process may have ended since.
 pub fn last_writer(log_path: &Path) -> Option<u32> {
-    let path = side_files::beside(log_path, ".batch");
+    let path = record_path(log_path);
     let file = regular_file::open(&path, OpenOptions::new().read(true), Links::Refuse).ok()?;
     let mut header = Vec::new();
     file.take(HEADER_MAX_BYTES).read_to_end(&mut header).ok()?;

@@ -29,6 +29,7 @@ mod test_support;
 mod verify;
 mod writer;
 
+pub use batch_record::record_path as batch_record_path;
 pub use durability::Durability;
 pub use error::SessionError;
 pub use reader::{read_index, read_lines};
