@@ -12,7 +12,7 @@
 // again and every other file removed. The kept writer needs about 4 descriptors per session:
 // its process raises its soft limit to the hard one, and a cell that would need more than the
 // hard limit skips it, saying so. A failed process is reported in its cell, with its stderr.
-// `node bench/saved-in-turn.js` (SAVED_RUNS=3, SAVED_WRITERS=addon,kept,original,
+// `node bench/saved-in-turn.js` (SAVED_RUNS=1, SAVED_WRITERS=addon,kept,original,
 // SAVED_CELLS=200:2000:1000:5,... as sessions:tail events:checkpoints:counted rounds,
 // SAVED_ROUNDS overrides every cell's rounds; BENCH_QUICK=1: two small cells, 1 run)
 'use strict'
@@ -27,7 +27,7 @@ const lib = require('./lib')
 const FULL_CELLS = ['200:2000:1000:5', '200:20000:1000:3', '2000:2000:1000:3', '10000:200:1000:2', '200:2000:100000:2']
 const QUICK_CELLS = ['200:200:100:2', '20:200:10000:2']
 const CELLS = lib.listFromEnv('SAVED_CELLS', lib.QUICK ? QUICK_CELLS : FULL_CELLS).map(parseCell)
-const RUNS = lib.sizeFromEnv('SAVED_RUNS', 3, 1)
+const RUNS = lib.sizeFromEnv('SAVED_RUNS', 1)
 const WRITERS = lib.listFromEnv('SAVED_WRITERS', ['addon', 'kept', 'original'])
 const LABELS = { addon: 'this addon', kept: 'this addon, every session kept', original: 'original module' }
 /** The kept writer's descriptor budget: more than any cell needs, so no session is suspended. */
@@ -37,13 +37,12 @@ const DESCRIPTORS_PER_KEPT_SESSION = 4
 /** Descriptors left for the process itself under the limit. */
 const DESCRIPTORS_SPARE = 64
 /**
- * Memory a writer holds per checkpoint of a session it keeps, about (RSS over sessions ×
- * checkpoints, measured at 100,000 checkpoints): this addon keeps a session's index as values
- * and as text pieces, the original its parsed index. With the default budget this addon keeps
- * DEFAULT_KEPT_SESSIONS sessions.
+ * Memory a writer holds per checkpoint of each session, about (RSS over sessions × checkpoints,
+ * measured at 100,000 checkpoints): this addon keeps a session's index as values and as text
+ * pieces (and gave little of it back when suspended: 9.6 GB for 200 sessions at the default
+ * budgets), the original its parsed index. Only to skip a writer the machine cannot hold.
  */
-const BYTES_PER_KEPT_CHECKPOINT = { addon: 450, kept: 450, original: 200 }
-const DEFAULT_KEPT_SESSIONS = 128
+const BYTES_PER_CHECKPOINT = { addon: 500, kept: 500, original: 200 }
 /** The share of the machine's available memory one process may be expected to take. */
 const MEMORY_SHARE = 0.6
 /** The children's heap limit: the original's parsed indexes of the largest cell pass Node's default. */
@@ -201,8 +200,7 @@ function skipReason(writer, cell) {
   const needed = cell.sessions * DESCRIPTORS_PER_KEPT_SESSION + DESCRIPTORS_SPARE
   const limit = hardFileLimit()
   if (writer === 'kept' && needed > limit) return `skipped: ${lib.count(cell.sessions)} sessions kept open need about ${lib.count(needed)} descriptors, the hard limit is ${lib.count(limit)}`
-  const keptSessions = writer === 'addon' ? Math.min(cell.sessions, DEFAULT_KEPT_SESSIONS) : cell.sessions
-  const memory = keptSessions * cell.checkpoints * BYTES_PER_KEPT_CHECKPOINT[writer]
+  const memory = cell.sessions * cell.checkpoints * BYTES_PER_CHECKPOINT[writer]
   const available = availableMemory()
   if (memory > MEMORY_SHARE * available) return `skipped: would hold about ${(memory / 2 ** 30).toFixed(1)} GB, ${(available / 2 ** 30).toFixed(1)} GB available`
   return undefined
@@ -211,9 +209,12 @@ function skipReason(writer, cell) {
 /** Runs one writer on the cell's sessions in a fresh process; a failure is returned, with why. */
 async function runWriter(writer, dir, cell) {
   const args = ['--child', writer, dir, ...[cell.sessions, cell.checkpoints, cell.tail, cell.rounds].map(String)]
+  const started = Date.now()
   try {
     const env = { NODE_OPTIONS: `${process.env.NODE_OPTIONS || ''} --max-old-space-size=${HEAP_LIMIT_MB}`.trim() }
-    return await lib.runNode(__filename, args, { env, fileLimit: writer === 'kept' ? 'hard' : undefined })
+    const result = await lib.runNode(__filename, args, { env, fileLimit: writer === 'kept' ? 'hard' : undefined })
+    console.error(`  ${LABELS[writer]}: ${ms(result)} ms/call, ${((Date.now() - started) / 1000).toFixed(0)} s`)
+    return result
   } catch (err) {
     console.error(`${cellLabel(cell)}, ${LABELS[writer]}: ${err.message}`)
     return { failed: err.message }
@@ -226,6 +227,8 @@ async function runWriter(writer, dir, cell) {
  * the sessions deleted after the cell. Returns { runs, cells: [{ ...cell, logBytes, indexBytes, skipped?, writers }] }.
  */
 async function measureSaved(runs = RUNS) {
+  const unknown = WRITERS.filter((writer) => !LABELS[writer])
+  if (unknown.length > 0) throw new Error(`no writer ${unknown.join(', ')} in SAVED_WRITERS: ${Object.keys(LABELS).join(', ')}`)
   await checkAgainstOriginal()
   const cells = []
   for (const cell of CELLS) {
@@ -243,7 +246,7 @@ async function measureSaved(runs = RUNS) {
       const started = Date.now()
       createSessions(dir, template, cell.sessions)
       await verifyCreated(dir, cell)
-      console.log(`${cellLabel(cell)}: ${(bytes / MB).toFixed(0)} MB of sessions written in ${((Date.now() - started) / 1000).toFixed(1)} s`)
+      console.log(`${cellLabel(cell)}: ${size(bytes)} of sessions written in ${((Date.now() - started) / 1000).toFixed(1)} s`)
       const records = Object.fromEntries(WRITERS.map((writer) => [writer, []]))
       const skipped = Object.fromEntries(WRITERS.map((writer) => [writer, skipReason(writer, cell)]))
       let used = false
