@@ -276,7 +276,7 @@ const sizes = (cell) => `log ${size(cell.logBytes)}, index ${size(cell.indexByte
 
 /** The lines run.js and this script print. */
 function describeSaved({ runs, cells }) {
-  const lines = [`Sessions saved in turn: wall ms per 1-event call, medians of ${runs} runs; RSS after the rounds`]
+  const lines = [`Sessions saved in turn: wall ms per 1-event call, medians of ${runs} run${runs === 1 ? '' : 's'}; RSS after the rounds`]
   for (const cell of cells) {
     lines.push(`  ${cellLabel(cell)} (${sizes(cell)}, ${cell.rounds} rounds)${cell.skipped ? `: ${cell.skipped}` : ''}`)
     for (const [writer, s] of Object.entries(cell.writers)) {
@@ -290,7 +290,7 @@ function describeSaved({ runs, cells }) {
 /** The table for docs/performance.md. */
 function savedTable({ runs, cells }) {
   const rows = [
-    `Sessions saved in turn: every session gets one awaited 1-event call in turn, each round; wall ms per call (the median of the rounds after a first, uncounted one; medians of ${runs} runs, each writer in a fresh process); RSS after the rounds. "Kept": this addon with \`setDescriptorBudget(1e6)\`, which keeps every session open.`,
+    `Sessions saved in turn: every session gets one awaited 1-event call in turn, each round; wall ms per call (the median of the rounds after a first, uncounted one; medians of ${runs} run${runs === 1 ? '' : 's'}, each writer in a fresh process); RSS after the rounds. "Kept": this addon with \`setDescriptorBudget(1e6)\`, which keeps every session open.`,
     '',
     '| sessions, tail events, checkpoints | files per session | rounds | this addon ms/call | kept ms/call | original ms/call | RSS MB: addon, kept, original | original ÷ addon | addon ÷ kept | note |',
     '| --- | --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | --- |',
