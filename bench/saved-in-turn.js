@@ -39,8 +39,8 @@ const DESCRIPTORS_SPARE = 64
 /**
  * Memory a writer holds per checkpoint of each session, about (RSS over sessions × checkpoints,
  * measured at 100,000 checkpoints): this addon keeps a session's index as values and as text
- * pieces (and gave little of it back when suspended: 9.6 GB for 200 sessions at the default
- * budgets), the original its parsed index. Only to skip a writer the machine cannot hold.
+ * pieces (and, before suspended sessions resumed cheaply, gave little of it back when suspended:
+ * 9.4 GB for 200 sessions at the default budgets), the original its parsed index. Only to skip a writer the machine cannot hold.
  */
 const BYTES_PER_CHECKPOINT = { addon: 500, kept: 500, original: 200 }
 /** The share of the machine's available memory one process may be expected to take. */
@@ -49,6 +49,7 @@ const MEMORY_SHARE = 0.6
 const HEAP_LIMIT_MB = 16384
 const MB = 1024 * 1024
 
+/** A cell from `sessions:tail:checkpoints[:rounds]`; SAVED_ROUNDS overrides its rounds. */
 function parseCell(text) {
   const [sessions, tail, checkpoints, rounds] = text.split(':').map(Number)
   if (![sessions, tail, checkpoints].every((n) => Number.isInteger(n) && n > 0)) throw new Error(`a cell is sessions:tail:checkpoints[:rounds], not ${text}`)
@@ -161,6 +162,7 @@ async function verifyCreated(dir, { checkpoints, tail }) {
   }
 }
 
+/** One writer's rounds on the cell's sessions in `dir`; prints one JSON line: ms per call, each round's, RSS. */
 async function child([writerName, dir, sessionsText, checkpointsText, tailText, roundsText]) {
   const Writer = lib.loadWriter(writerName === 'kept' ? 'addon' : writerName)
   if (writerName === 'kept') require('..').setDescriptorBudget(KEPT_BUDGET)
