@@ -271,7 +271,12 @@ async function measureSaved(runs = RUNS) {
 
 const ms = (s) => (s?.msPerCall === undefined ? '' : s.msPerCall.toFixed(2))
 const mb = (s) => (s?.rssMb === undefined ? '' : s.rssMb.toFixed(0))
-const ratio = (a, b) => (a?.msPerCall && b?.msPerCall ? `${(a.msPerCall / b.msPerCall).toFixed(1)}×` : '')
+/** a ÷ b, to two significant digits below 1 (0.04×), else to one decimal (1.4×). */
+function ratio(a, b) {
+  if (!a?.msPerCall || !b?.msPerCall) return ''
+  const value = a.msPerCall / b.msPerCall
+  return `${value < 1 ? value.toPrecision(2) : value.toFixed(1)}×`
+}
 const why = (s) => s?.skipped || (s?.failed && `failed: ${s.failed}`) || ''
 const size = (bytes) => (bytes >= MB ? `${(bytes / MB).toFixed(1)} MB` : `${(bytes / 1024).toFixed(0)} KB`)
 const sizes = (cell) => `log ${size(cell.logBytes)}, index ${size(cell.indexBytes)}`
