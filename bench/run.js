@@ -2,7 +2,8 @@
 // The benchmark: this addon, the original module's algorithm and a careful pure-JS writer,
 // side by side in one run, each scenario in fresh processes, medians of RUNS runs: the calls
 // of bench/scenarios.js, the server-shaped save rounds of bench/server.js, the first call on
-// big sessions of bench/open.js and the memory per open session of bench/memory.js. Writes the
+// big sessions of bench/open.js, the memory per open session of bench/memory.js and the
+// sessions saved in turn of bench/saved-in-turn.js. Writes the
 // results tables into docs/performance.md (between the bench markers), their summary into the
 // README (between the bench:summary markers) and the chart bench/results.svg.
 // `npm run bench` (RUNS=5 by default; `node bench/run.js --runs 3 --only single,batch` prints
@@ -17,6 +18,7 @@ const { SCENARIOS } = require('./scenarios')
 const { measureServer, describeServer, serverTable } = require('./server')
 const { measureOpen, describeOpen, openTable } = require('./open')
 const { measureMemory, describeMemory, memoryTable } = require('./memory')
+const { measureSaved, describeSaved, savedTable } = require('./saved-in-turn')
 const { renderChart } = require('./chart')
 const { summaryTable } = require('./readme-summary')
 
@@ -26,7 +28,7 @@ const option = (name, fallback) => {
   return at >= 0 ? args[at + 1] : fallback
 }
 const RUNS = Number(option('runs', process.env.RUNS || (QUICK ? 1 : 5)))
-const PARTS = [...Object.keys(SCENARIOS), 'server', 'open', 'memory']
+const PARTS = [...Object.keys(SCENARIOS), 'server', 'open', 'memory', 'saved']
 const ONLY = option('only', PARTS.join(',')).split(',')
 const DEFAULT_WRITERS = ['addon', 'original', 'careful']
 const root = path.resolve(__dirname, '..')
@@ -62,14 +64,17 @@ async function main() {
   // Memory varies little from run to run, and its runs are the longest: MEMORY_RUNS of them.
   const memory = ONLY.includes('memory') ? await measureMemory() : undefined
   if (memory) console.log(describeMemory(memory))
+  // Its cells are long and big: SAVED_RUNS runs of them.
+  const saved = ONLY.includes('saved') ? await measureSaved() : undefined
+  if (saved) console.log(describeSaved(saved))
 
-  const sections = [Object.keys(results).length > 0 && renderTable(results), server && serverTable(server, RUNS), open && openTable(open, RUNS), memory && memoryTable(memory)]
+  const sections = [Object.keys(results).length > 0 && renderTable(results), server && serverTable(server, RUNS), open && openTable(open, RUNS), memory && memoryTable(memory), saved && savedTable(saved)]
   const tables = sections.filter(Boolean).join('\n\n')
   // A quick run is only a check that every part works, and a run of some parts is not the run
   // the pages show: they print their tables and write none of the results.
   if (!QUICK && PARTS.every((part) => ONLY.includes(part))) {
     const machine = `${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.cpus()[0].model}`
-    fs.writeFileSync(path.join(__dirname, 'results.json'), JSON.stringify({ runs: RUNS, machine, results, server, open, memory }, null, 2) + '\n')
+    fs.writeFileSync(path.join(__dirname, 'results.json'), JSON.stringify({ runs: RUNS, machine, results, server, open, memory, saved }, null, 2) + '\n')
     replaceBetween(path.join(root, 'docs', 'performance.md'), 'bench', tables)
     fs.writeFileSync(path.join(__dirname, 'results.svg'), renderChart(results, server))
     replaceBetween(path.join(root, 'README.md'), 'bench:summary', summaryTable({ results, server, open, memory }))
