@@ -24,6 +24,9 @@ pub struct Recovery {
     pub partial_tail: Option<TornTail>,
     /// A batch whose write a crash cut short, taken back out of the log: where it was, how many bytes.
     pub taken_back: Option<(u64, u64)>,
+    /// Whether the batch taken back was a new log's first, header included, and the log is empty
+    /// again: the next batch writes the header, as it would have.
+    pub first_batch_taken_back: bool,
     /// Offsets of whole lines that are not events; they stay in the log, unindexed.
     pub unreadable_lines: Vec<u64>,
     /// Lines holding NUL bytes, in the part of the log scanned: data a power cut lost, which

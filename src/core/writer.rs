@@ -402,8 +402,9 @@ impl Writer {
                 Ok((held, log))
             }
             _ => {
-                let (held, _) = self.recover(Scope::FromTrustedCheckpoint)?;
-                Ok((held, OpenedLog { len: self.log.len()?, ..log }))
+                let (held, recovery) = self.recover(Scope::FromTrustedCheckpoint)?;
+                let created = log.created || recovery.first_batch_taken_back;
+                Ok((held, OpenedLog { len: self.log.len()?, created }))
             }
         }
     }
@@ -533,8 +534,12 @@ impl Writer {
     /// (setting aside one that cannot be read) and reconciles it with the log.
     fn recover(&mut self, scope: Scope) -> Result<(Held, Recovery), SessionError> {
         let closed_cleanly = !self.batch_record.exists();
+        let mut first_batch = false;
         let taken_back = match self.batch_record.read()? {
-            Some(batch) => self.log.take_back_recorded(&batch)?,
+            Some(batch) => {
+                first_batch = batch.base == 0 && batch.bytes.starts_with(b"{\"type\":\"session\",");
+                self.log.take_back_recorded(&batch)?
+            }
             None => None,
         };
         let mut scope = scope;
@@ -552,6 +557,7 @@ impl Writer {
             (index, recovery, index_kept_at) = self.reconcile(scope)?;
         }
         recovery.index_kept_at = index_kept_at;
+        recovery.first_batch_taken_back = first_batch && taken_back.is_some() && self.log.len()? == 0;
         recovery.taken_back = taken_back;
         recovery.set_aside_at = set_aside_at;
         self.byte_offset = self.log.len()?;
@@ -1162,6 +1168,22 @@ mod tests {
         reopened.append_batch("{\"type\":\"input\",\"seq\":1}\n", CREATED).unwrap();
         assert_eq!(read(&s.log), format!("{before}{{\"type\":\"input\",\"seq\":1}}\n"));
         assert!(read(&s.index).contains("\"eventCount\": 2"));
+    }
+
+    #[test]
+    fn a_new_session_s_first_batch_a_crash_cut_short_leaves_the_next_batch_its_header() {
+        let s = session();
+        let mut writer = Writer::new(&s.log, &s.index, Durability::None);
+        let batch: String = (0..200)
+            .map(|seq| format!("{{\"type\":\"input\",\"seq\":{seq},\"pad\":\"{}\"}}\n", "x".repeat(100)))
+            .collect();
+        let header = EventLog::new(&s.log, Durability::None).header_line(CREATED);
+        let bytes = format!("{header}{batch}");
+        // What a writer killed in its first call leaves: the record, and a page of the batch.
+        BatchRecord::new(&s.log, Durability::None).write(0, bytes.as_bytes()).unwrap();
+        fs::write(&s.log, &bytes.as_bytes()[..4096]).unwrap();
+        writer.append_batch("{\"type\":\"input\",\"seq\":0}\n", CREATED).unwrap();
+        assert_eq!(read(&s.log), format!("{header}{{\"type\":\"input\",\"seq\":0}}\n"));
     }
 
     #[test]
