@@ -345,6 +345,30 @@ impl<'a> LogView<'a> {
         Ok(self.file.metadata().map_err(|err| SessionError::io("fstat", self.path, err))?.len())
     }
 
+    /// The line that starts at byte `offset`, its newline included (none when the log ends
+    /// first), read in small pieces: a checkpoint's line is short.
+    pub fn line_at(&self, offset: u64) -> Result<Vec<u8>, SessionError> {
+        const FIRST_READ: usize = 512;
+        let mut line = vec![0; FIRST_READ];
+        let mut filled = 0;
+        loop {
+            let read = platform::read_at(self.file, &mut line[filled..], offset + filled as u64)
+                .map_err(|err| SessionError::io("read", self.path, err))?;
+            if let Some(end) = memchr::memchr(b'\n', &line[filled..filled + read]) {
+                line.truncate(filled + end + 1);
+                return Ok(line);
+            }
+            filled += read;
+            if read == 0 {
+                line.truncate(filled);
+                return Ok(line);
+            }
+            if filled == line.len() {
+                line.resize(line.len() * 2, 0);
+            }
+        }
+    }
+
     /// A buffered reader of the log from byte `offset` on. It reads at positions of its own,
     /// so that it and the writer's appends do not depend on each other (`platform::read_at`).
     pub fn reader_at(&self, offset: u64) -> Result<BufReader<PositionalReader<'a>>, SessionError> {

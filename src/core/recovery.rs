@@ -104,6 +104,11 @@ pub enum Scope {
     /// line (when its `eventCount` is plausible), and the log is read from there on, so the cost
     /// follows what the index lacks, not the size of the log.
     FromTrustedCheckpoint,
+    /// Opening a session a writer did not close (a crash, a power cut, which can leave an index
+    /// made of blocks of two versions): every checkpoint is checked against its line, in order,
+    /// and the index is trusted up to the last of those that all do; the log is read from there.
+    /// The cost follows the number of checkpoints (one short read each).
+    EveryCheckpoint,
     /// Repairing or verifying: every field is recomputed from the whole log.
     WholeLog,
 }
@@ -137,6 +142,7 @@ pub fn reconcile(
     index.ensure_checkpoints_array();
     let trusted = match scope {
         Scope::FromTrustedCheckpoint => last_trusted_checkpoint(log, &index)?,
+        Scope::EveryCheckpoint => last_of_trusted_checkpoints(log, &index)?,
         Scope::WholeLog => None,
     };
     let kept = trusted.map_or(0, |trusted| trusted.position + 1);
@@ -257,23 +263,47 @@ struct Trusted {
 fn last_trusted_checkpoint(log: &LogView<'_>, index: &SessionIndex) -> Result<Option<Trusted>, SessionError> {
     let log_len = log.len()?;
     for (position, entry) in index.checkpoint_entries().iter().enumerate().rev() {
-        let Some(JsValue::Number(offset)) = entry.as_object().and_then(|entry| entry.get("byteOffset")) else {
-            continue;
-        };
-        let offset = *offset;
-        if offset.fract() != 0.0 || offset < 0.0 || offset >= log_len as f64 {
-            continue;
-        }
-        let offset = offset as u64;
-        let mut line = Vec::new();
-        log.reader_at(offset)?.read_until(b'\n', &mut line).map_err(|err| SessionError::io("read", log.path(), err))?;
-        let Some(line) = line.strip_suffix(b"\n").and_then(|line| std::str::from_utf8(line).ok()) else { continue };
-        let Ok(event) = Event::parse(line) else { continue };
-        if event.kind == EventKind::Checkpoint && describes(entry, &event, offset) {
-            return Ok(Some(Trusted { position, offset, seq: event.seq }));
+        if let Some(trusted) = trusted_at(log, log_len, position, entry)? {
+            return Ok(Some(trusted));
         }
     }
     Ok(None)
+}
+
+/// The last of the index checkpoints that, from the first on, all point at their own lines.
+fn last_of_trusted_checkpoints(log: &LogView<'_>, index: &SessionIndex) -> Result<Option<Trusted>, SessionError> {
+    let log_len = log.len()?;
+    let mut last = None;
+    for (position, entry) in index.checkpoint_entries().iter().enumerate() {
+        match trusted_at(log, log_len, position, entry)? {
+            Some(trusted) => last = Some(trusted),
+            None => break,
+        }
+    }
+    Ok(last)
+}
+
+/// The checkpoint `entry`, at `position` in the index, if its offset points at its own line
+/// in the log (`log_len` bytes long).
+fn trusted_at(
+    log: &LogView<'_>,
+    log_len: u64,
+    position: usize,
+    entry: &JsValue,
+) -> Result<Option<Trusted>, SessionError> {
+    let Some(JsValue::Number(offset)) = entry.as_object().and_then(|entry| entry.get("byteOffset")) else {
+        return Ok(None);
+    };
+    let offset = *offset;
+    if offset.fract() != 0.0 || offset < 0.0 || offset >= log_len as f64 {
+        return Ok(None);
+    }
+    let offset = offset as u64;
+    let line = log.line_at(offset)?;
+    let Some(line) = line.strip_suffix(b"\n").and_then(|line| std::str::from_utf8(line).ok()) else { return Ok(None) };
+    let Ok(event) = Event::parse(line) else { return Ok(None) };
+    let trusted = event.kind == EventKind::Checkpoint && describes(entry, &event, offset);
+    Ok(trusted.then_some(Trusted { position, offset, seq: event.seq }))
 }
 
 /// Whether an index entry names the checkpoint `event`: the same seq, reason and stateId

@@ -531,7 +531,8 @@ impl Writer {
     /// Recovers the session from its files, the log being open: takes back a batch a crash cut
     /// short, sets aside lines a power cut filled with zeros (in the whole log when the last
     /// writer did not close the session, otherwise where recovery reads), loads the index
-    /// (setting aside one that cannot be read) and reconciles it with the log.
+    /// (setting aside one that cannot be read) and reconciles it with the log, checking every
+    /// checkpoint when the last writer did not close the session.
     fn recover(&mut self, scope: Scope) -> Result<(Held, Recovery), SessionError> {
         let closed_cleanly = !self.batch_record.exists();
         let mut first_batch = false;
@@ -542,7 +543,7 @@ impl Writer {
             }
             None => None,
         };
-        let mut scope = scope;
+        let mut scope = if closed_cleanly || scope == Scope::WholeLog { scope } else { Scope::EveryCheckpoint };
         let mut set_aside_at = None;
         if !closed_cleanly {
             let damaged = recovery::zero_filled_lines(&self.log.view(), 0, u64::MAX)?;
@@ -1027,6 +1028,29 @@ mod tests {
         let verified = crate::core::verify(&s.log, &s.index).unwrap();
         assert!(verified.problems.is_empty(), "{:?}", verified.problems);
         assert_eq!(set_aside(&s).iter().map(|text| text.matches('\0').count()).sum::<usize>(), 4096);
+    }
+
+    #[test]
+    fn after_a_writer_stopped_without_closing_every_checkpoint_is_checked_not_only_the_last() {
+        let s = session();
+        let mut writer = Writer::new(&s.log, &s.index, Durability::None);
+        for seq in 0..6 {
+            writer
+                .append_batch(&format!("{{\"type\":\"checkpoint\",\"seq\":{seq},\"stateId\":\"s{seq}\"}}\n"), CREATED)
+                .unwrap();
+        }
+        writer.suspend();
+        drop(writer);
+        // A power cut left an index made of blocks of two versions: an earlier checkpoint lost
+        // its stateId, the last one is right. The batch record says no writer closed the session.
+        let chimera = read(&s.index).replacen(",\n      \"stateId\": \"s2\"", "", 1);
+        assert_ne!(chimera, read(&s.index));
+        fs::write(&s.index, chimera).unwrap();
+        Writer::new(&s.log, &s.index, Durability::None)
+            .append_batch("{\"type\":\"input\",\"seq\":6}\n", CREATED)
+            .unwrap();
+        let verified = crate::core::verify(&s.log, &s.index).unwrap();
+        assert!(verified.problems.is_empty(), "{:?}", verified.problems);
     }
 
     #[test]
