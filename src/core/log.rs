@@ -266,6 +266,7 @@ impl EventLog {
                     || start + matched == log_len
                     || (at_line_start && (start + matched).is_multiple_of(PAGE_BYTES)));
             if cut_short {
+                self.set_aside_rest_of_line(start + matched, log_len)?;
                 self.take_back(start, matched, false);
                 return Ok(Some((start, matched)));
             }
@@ -287,6 +288,23 @@ impl EventLog {
     /// Whether the log's bytes from `from` to `until` hold a NUL byte.
     pub fn holds_nul(&self, from: u64, until: u64) -> Result<bool, SessionError> {
         Ok(memchr::memchr(0, &self.read(from, until)?).is_some())
+    }
+
+    /// When `end` falls inside a line (a recorded batch taken back up to there, its record
+    /// damaged further on), sets aside the rest of that line unless it is an event of its own
+    /// (another appender's, glued on): blanking only the start of a line would leave one no JSON
+    /// reader can read.
+    fn set_aside_rest_of_line(&mut self, end: u64, log_len: u64) -> Result<(), SessionError> {
+        if end == 0 || end >= log_len || self.read(end - 1, end)? == b"\n" {
+            return Ok(());
+        }
+        let rest = self.view().line_at(end)?;
+        let text = rest.strip_suffix(b"\n").unwrap_or(&rest);
+        let an_event = std::str::from_utf8(text).is_ok_and(|text| super::event::Event::parse(text).is_ok());
+        if !an_event {
+            self.set_aside(&[(end, rest.len() as u64)])?;
+        }
+        Ok(())
     }
 
     /// Moves `spans` of the log (in order, apart) out of it: their bytes are first kept in a new

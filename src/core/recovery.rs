@@ -100,14 +100,12 @@ pub struct TornTail {
 /// How much of the index recovery checks against the log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope {
-    /// Opening a session: the index is trusted up to its last checkpoint that points at its own
-    /// line (when its `eventCount` is plausible), and the log is read from there on, so the cost
-    /// follows what the index lacks, not the size of the log.
-    FromTrustedCheckpoint,
-    /// Opening a session a writer did not close (a crash, a power cut, which can leave an index
-    /// made of blocks of two versions): every checkpoint is checked against its line, in order,
-    /// and the index is trusted up to the last of those that all do; the log is read from there.
-    /// The cost follows the number of checkpoints (one short read each).
+    /// Opening a session: every checkpoint of the index is checked against its line, in order
+    /// (a power cut can leave an index made of blocks of two versions, which parses and holds a
+    /// wrong entry before right ones), the index is trusted up to the last of those that all
+    /// point at their lines (when its `eventCount` is plausible), and the log is read from there
+    /// on. The cost follows the checkpoints (one short read each) and what the index lacks, not
+    /// the size of the log.
     EveryCheckpoint,
     /// Repairing or verifying: every field is recomputed from the whole log.
     WholeLog,
@@ -141,7 +139,6 @@ pub fn reconcile(
     let mut index = loaded.unwrap_or_else(|| SessionIndex::new(session_id));
     index.ensure_checkpoints_array();
     let trusted = match scope {
-        Scope::FromTrustedCheckpoint => last_trusted_checkpoint(log, &index)?,
         Scope::EveryCheckpoint => last_of_trusted_checkpoints(log, &index)?,
         Scope::WholeLog => None,
     };
@@ -257,17 +254,6 @@ struct Trusted {
     offset: u64,
     /// The checkpoint's numeric `seq`.
     seq: Option<f64>,
-}
-
-/// The last index checkpoint whose offset points at its own line.
-fn last_trusted_checkpoint(log: &LogView<'_>, index: &SessionIndex) -> Result<Option<Trusted>, SessionError> {
-    let log_len = log.len()?;
-    for (position, entry) in index.checkpoint_entries().iter().enumerate().rev() {
-        if let Some(trusted) = trusted_at(log, log_len, position, entry)? {
-            return Ok(Some(trusted));
-        }
-    }
-    Ok(None)
 }
 
 /// The last of the index checkpoints that, from the first on, all point at their own lines.
@@ -453,7 +439,7 @@ mod tests {
 
     #[test]
     fn a_missing_index_is_rebuilt_from_the_whole_log() {
-        let (index, recovery) = reconciled(&log_with(LOG), None, Scope::FromTrustedCheckpoint);
+        let (index, recovery) = reconciled(&log_with(LOG), None, Scope::EveryCheckpoint);
         assert_eq!(recovery.scanned_from, 0);
         assert_eq!(recovery.checkpoints_added, 2);
         assert_eq!(recovery.indexed_to, LOG.len() as u64);
@@ -467,10 +453,10 @@ mod tests {
     }
 
     #[test]
-    fn an_index_behind_the_log_is_scanned_from_its_last_trusted_checkpoint() {
+    fn an_index_behind_the_log_is_scanned_from_its_last_checkpoint() {
         let only_first = LOG.lines().take(3).map(|line| format!("{line}\n")).collect::<String>();
         let behind = rebuilt(&only_first);
-        let (index, recovery) = reconciled(&log_with(LOG), Some(behind), Scope::FromTrustedCheckpoint);
+        let (index, recovery) = reconciled(&log_with(LOG), Some(behind), Scope::EveryCheckpoint);
         assert_eq!(recovery.scanned_from, checkpoint_offsets()[0]);
         assert_eq!(recovery.checkpoints_added, 1);
         assert!(recovery.index_changed);
@@ -479,7 +465,7 @@ mod tests {
 
     #[test]
     fn an_index_in_step_with_the_log_is_left_as_it_is() {
-        let (_, recovery) = reconciled(&log_with(LOG), Some(rebuilt(LOG)), Scope::FromTrustedCheckpoint);
+        let (_, recovery) = reconciled(&log_with(LOG), Some(rebuilt(LOG)), Scope::EveryCheckpoint);
         assert_eq!(recovery.scanned_from, checkpoint_offsets()[1]);
         assert!(!recovery.index_changed);
         assert_eq!(recovery.lines_scanned, 1);
@@ -490,7 +476,7 @@ mod tests {
         for count in ["-5", "\"x\"", "1e400", "2.5", "3", "null"] {
             let text = rebuilt(LOG).to_json().replace("\"eventCount\": 4", &format!("\"eventCount\": {count}"));
             let loaded = SessionIndex::parse(&text).unwrap();
-            let (index, recovery) = reconciled(&log_with(LOG), Some(loaded), Scope::FromTrustedCheckpoint);
+            let (index, recovery) = reconciled(&log_with(LOG), Some(loaded), Scope::EveryCheckpoint);
             assert_eq!(index.to_json(), rebuilt(LOG).to_json(), "{count}");
             assert_eq!(recovery.scanned_from, 0, "{count}");
         }
@@ -517,7 +503,7 @@ mod tests {
             "{{\"type\":\"input\",\"seq\":0}}\n{}",
             LOG.lines().skip(1).map(|l| format!("{l}\n")).collect::<String>()
         );
-        let (index, recovery) = reconciled(&log_with(&shifted), Some(rebuilt(LOG)), Scope::FromTrustedCheckpoint);
+        let (index, recovery) = reconciled(&log_with(&shifted), Some(rebuilt(LOG)), Scope::EveryCheckpoint);
         assert_eq!(recovery.checkpoints_dropped, 2);
         assert_eq!(recovery.scanned_from, 0);
         assert_eq!(index.to_json(), rebuilt(&shifted).to_json());

@@ -402,7 +402,7 @@ impl Writer {
                 Ok((held, log))
             }
             _ => {
-                let (held, recovery) = self.recover(Scope::FromTrustedCheckpoint)?;
+                let (held, recovery) = self.recover(Scope::EveryCheckpoint)?;
                 let created = log.created || recovery.first_batch_taken_back;
                 Ok((held, OpenedLog { len: self.log.len()?, created }))
             }
@@ -531,8 +531,7 @@ impl Writer {
     /// Recovers the session from its files, the log being open: takes back a batch a crash cut
     /// short, sets aside lines a power cut filled with zeros (in the whole log when the last
     /// writer did not close the session, otherwise where recovery reads), loads the index
-    /// (setting aside one that cannot be read) and reconciles it with the log, checking every
-    /// checkpoint when the last writer did not close the session.
+    /// (setting aside one that cannot be read) and reconciles it with the log.
     fn recover(&mut self, scope: Scope) -> Result<(Held, Recovery), SessionError> {
         let closed_cleanly = !self.batch_record.exists();
         let mut first_batch = false;
@@ -543,7 +542,7 @@ impl Writer {
             }
             None => None,
         };
-        let mut scope = if closed_cleanly || scope == Scope::WholeLog { scope } else { Scope::EveryCheckpoint };
+        let mut scope = scope;
         let mut set_aside_at = None;
         if !closed_cleanly {
             let damaged = recovery::zero_filled_lines(&self.log.view(), 0, u64::MAX)?;
