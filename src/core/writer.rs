@@ -402,7 +402,12 @@ impl Writer {
                 Ok((held, log))
             }
             _ => {
-                let (held, recovery) = self.recover(Scope::EveryCheckpoint)?;
+                let (held, recovery) = self.recover(Scope::EveryCheckpoint).inspect_err(|_| {
+                    // A log created for this call goes again with it: a rejected call leaves no file.
+                    if log.created {
+                        self.log.take_back(0, 0, true);
+                    }
+                })?;
                 let created = log.created || recovery.first_batch_taken_back;
                 Ok((held, OpenedLog { len: self.log.len()?, created }))
             }
@@ -882,6 +887,18 @@ mod tests {
         assert!(read(&s.index).contains("\"eventCount\": 2"));
         assert_ne!(read(&s.index), index_before);
         assert!(!read(&s.index).contains("byteOffset"), "the failed checkpoint was undone");
+    }
+
+    #[test]
+    fn a_first_call_refused_for_its_index_leaves_no_log_behind() {
+        let s = session();
+        fs::create_dir(&s.index).unwrap();
+        let mut writer = Writer::new(&s.log, &s.index, Durability::None);
+        assert!(writer.append_batch("{\"type\":\"input\",\"seq\":0}\n", CREATED).is_err());
+        assert!(!s.log.exists(), "the log created for the refused call is gone");
+        fs::remove_dir(&s.index).unwrap();
+        writer.append_batch("{\"type\":\"input\",\"seq\":0}\n", CREATED).unwrap();
+        assert!(read(&s.log).starts_with("{\"type\":\"session\""), "the next call writes the header");
     }
 
     #[test]
