@@ -157,6 +157,43 @@ describe('a batch cut short is never yielded', () => {
     }
   })
 
+  it('a batch the writer finishes and follows with a record of the next one while the follower looks is yielded whole', async () => {
+    writeLog(session.eventFile, inputs(0, 3))
+    const lines = (from, to) => inputs(from, to).map((event) => JSON.stringify(event) + '\n').join('')
+    const record = `${session.eventFile}.batch`
+    const recordBatch = (batch) => fs.writeFileSync(record, `incremental-writer batch 1 ${fs.statSync(session.eventFile).size} ${batch.length}\n${batch}`)
+    const batch = lines(3, 6)
+    recordBatch(batch)
+    fs.appendFileSync(session.eventFile, batch.slice(0, batch.length - 20))
+    // The writer ends the batch and records the next one just as the follower first reads the record.
+    const openSync = jest.spyOn(fs, 'openSync').mockImplementation(function (file, ...rest) {
+      if (file === record) {
+        openSync.mockRestore()
+        fs.appendFileSync(session.eventFile, batch.slice(batch.length - 20))
+        recordBatch(lines(6, 7))
+      }
+      return fs.openSync(file, ...rest)
+    })
+    const follower = new SessionReader(session.eventFile).events({ follow: true })
+    for (const seq of [undefined, 0, 1, 2]) expect((await follower.next()).value.seq).toBe(seq)
+    const followed = seqsUntil(follower, 6)
+    fs.appendFileSync(session.eventFile, lines(6, 7))
+    fs.rmSync(record)
+    expect(await followed).toEqual([3, 4, 5, 6])
+  })
+
+  it('a line another process is still appending is yielded once it is whole', async () => {
+    writeLog(session.eventFile, inputs(0, 1))
+    const line = JSON.stringify(inputs(1, 2)[0]) + '\n'
+    fs.appendFileSync(session.eventFile, line.slice(0, 10))
+    const follower = new SessionReader(session.eventFile).events({ follow: true })
+    for (const seq of [undefined, 0]) expect((await follower.next()).value.seq).toBe(seq)
+    const next = follower.next()
+    fs.appendFileSync(session.eventFile, line.slice(10))
+    expect((await next).value.seq).toBe(1)
+    await follower.return()
+  })
+
   it('never yields part of a call across SIGKILLs mid-write', async () => {
     const whole = (id) => Array.from({ length: 200 }, (_, i) => id * 10000 + i)
     for (let round = 0; round < 3; round++) {

@@ -52,7 +52,8 @@ async function* storedEventLines(eventFile, { offset = 0, follow = false, signal
         offset = knownEnd = eventsEnd
         offsetTail = eventsTail
       }
-      // What was stored stays stored: the end is looked for again only once it is reached.
+      // What was stored stays stored: the end is looked for again only once it is reached (or
+      // only part of a line is left before it).
       if (offset >= knownEnd && size > offset) knownEnd = storedEnd(handle.fd, size, recordFile)
       const chunk = knownEnd > offset ? await readWholeLines(handle, offset, knownEnd) : null
       if (chunk && chunk.next > offset) {
@@ -68,6 +69,9 @@ async function* storedEventLines(eventFile, { offset = 0, follow = false, signal
         }
         continue
       }
+      // What lies before the end is at most part of a line (another process is still writing it):
+      // the end is looked for again, with the log's length then, at the next change.
+      knownEnd = offset
       if (!follow) return
       if (replaced) throw replacedError(eventFile)
       if (isReplaced(eventFile, followed)) {
