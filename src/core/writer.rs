@@ -55,10 +55,10 @@ pub struct Writer {
 }
 
 /// What a writer holds of its session between calls. The first call opens the session
-/// (`Unopened` to `Held`); an idle session is suspended (`Held` to `Suspended`, or `Held` with its
-/// files closed while its index has changes its file lacks); a failed call lets the index go
-/// (to `Suspended` with no resume point: the files are the truth), and the next call opens the
-/// session again.
+/// (`Unopened` to `Held`); an idle session is suspended (`Held` to `Suspended`, keeping its index
+/// with the checkpoints' text left in the index file, or `Held` with its files closed when where
+/// it left off cannot be told); a failed call lets the index go (to `Suspended` with no resume
+/// point: the files are the truth), and the next call opens the session again.
 #[derive(Debug)]
 enum State {
     /// No call has opened the session yet: no file of it was touched, none made.
@@ -67,21 +67,29 @@ enum State {
     /// descriptor given back); the next call opens it again and goes on only if it is the same
     /// file, as long as or longer than the index covers.
     Held(Held),
-    /// The index is not in memory: its file holds all of it, or a call failed. The next call
-    /// resumes from where this writer left off when nothing but others' lines changed since
-    /// (`ResumePoint`), and otherwise opens the session as a new writer would.
+    /// The files are closed. The next call resumes from where this writer left off when nothing
+    /// but others' lines changed since (`ResumePoint`), and otherwise (or after a failed call)
+    /// opens the session as a new writer would.
     Suspended(Option<ResumePoint>),
 }
 
-/// What a suspended session keeps to resume where it left off without recovering: a few bytes,
-/// not the index. It is trusted only while every file is as the writer left it: the log the
-/// same file, no shorter, ending in the same bytes where the index covered it; the index and
-/// the batch record untouched (another process that held the session meanwhile changes them).
+/// What a suspended session keeps to resume where it left off without recovering: its index,
+/// most of whose text is left in the index file (a few hundred bytes held), and the files as it
+/// left them.
 #[derive(Debug)]
 struct ResumePoint {
-    /// Where the whole lines the index covers end.
-    indexed_to: u64,
-    /// The log's last bytes before `indexed_to`.
+    /// The index, covering the log up to `held.indexed_to`.
+    held: Held,
+    files: LeftFiles,
+}
+
+/// The session's files as a writer left them, to tell on the next call whether anything but
+/// lines appended to the log changed since: the log the same file, no shorter, ending in the same
+/// bytes where the index covered it; the index and the batch record untouched (another process
+/// that held the session meanwhile changes them).
+#[derive(Debug)]
+struct LeftFiles {
+    /// The log's last bytes before the end of what the index covers.
     last_bytes: Vec<u8>,
     /// The index file and the batch record as the writer left them (`None`: absent).
     index: Option<FileState>,
@@ -111,11 +119,12 @@ enum HeldIndex {
 }
 
 impl HeldIndex {
-    /// The index parsed, parsing it now if it is held as written.
-    fn parsed(&mut self, index_path: &std::path::Path) -> Result<&mut SessionIndex, SessionError> {
+    /// The index parsed, parsing it now if it is held as written (its filed text read back).
+    fn parsed(&mut self, index_file: &IndexFile) -> Result<&mut SessionIndex, SessionError> {
         if let HeldIndex::Written(written) = self {
-            let parsed = SessionIndex::parse(&written.to_json())
-                .map_err(|source| SessionError::InvalidIndex { path: index_path.to_owned(), source })?;
+            let text = written.with_text(|text| index_file.text_of(text))?;
+            let parsed = SessionIndex::parse(&text)
+                .map_err(|source| SessionError::InvalidIndex { path: index_file.path().to_owned(), source })?;
             *self = HeldIndex::Parsed(parsed);
         }
         match self {
@@ -142,13 +151,6 @@ impl HeldIndex {
         match self {
             HeldIndex::Parsed(index) => index.with_text(use_text),
             HeldIndex::Written(index) => index.with_text(use_text),
-        }
-    }
-
-    fn to_json(&self) -> String {
-        match self {
-            HeldIndex::Parsed(index) => index.to_json(),
-            HeldIndex::Written(index) => index.to_json(),
         }
     }
 }
@@ -189,14 +191,16 @@ impl Writer {
     }
 
     /// The index as of the last completed change, as `JSON.stringify(index, null, 2)` writes
-    /// it; `None` before the first non-empty batch. A suspended session's index is read from its
-    /// file, which holds all of it (`None` if it cannot be read).
+    /// it; `None` before the first non-empty batch. Text left in the index file is read back; a
+    /// session that let go of its index after a failed call has it read from its file (`None` if
+    /// it cannot be read).
     pub fn index_json(&self) -> Option<String> {
-        match &self.state {
-            State::Held(held) => Some(held.index.to_json()),
-            State::Suspended(_) => self.index_file.read_text().ok().flatten(),
-            State::Unopened => None,
-        }
+        let held = match &self.state {
+            State::Held(held) | State::Suspended(Some(ResumePoint { held, .. })) => held,
+            State::Suspended(None) => return self.index_file.read_text().ok().flatten(),
+            State::Unopened => return None,
+        };
+        held.index.with_text(|text| self.index_file.text_of(text)).ok()
     }
 
     /// A number that changes whenever the index this writer holds does, after each change is
@@ -253,7 +257,7 @@ impl Writer {
         };
         let value = JsValue::parse(value_json).map_err(invalid)?;
         self.with_session(|writer, held, _| {
-            held.index.parsed(writer.index_file.path())?.set_entry(field, &key, value);
+            held.index.parsed(&writer.index_file)?.set_entry(field, &key, value);
             writer.save_index(held)
         })
     }
@@ -289,36 +293,58 @@ impl Writer {
     }
 
     /// Lets go of what an idle session holds between calls: closes every file it keeps open,
-    /// releasing the log's lock, and drops the index in memory when its file holds all of it,
-    /// keeping only where it left off. The next call opens the log again (taking the lock again,
+    /// releasing the log's lock, and keeps its index with the checkpoints' text left in the index
+    /// file, with where it left off. The next call opens the log again (taking the lock again,
     /// or failing with `Locked` if another process took it meanwhile); if the files are as it
-    /// left them but for lines others appended, it reads the index's text back and indexes those
-    /// lines (no parsing, no recovery), and otherwise recovers as a new writer would.
+    /// left them but for lines others appended, it indexes those lines and goes on (no reading
+    /// of the index, no recovery), and otherwise recovers as a new writer would.
     pub fn suspend(&mut self) {
-        let resume_point = match &self.state {
-            State::Held(held) if !held.unsaved => {
-                // Best effort: a spare that is not brought up to date is written whole on resuming.
-                let _ = held.index.with_text(|text| self.index_file.copy_live_to_spare(text));
-                self.resume_point(held.indexed_to)
+        self.state = match std::mem::replace(&mut self.state, State::Suspended(None)) {
+            State::Held(mut held) => {
+                self.file_away(&mut held);
+                match self.left_files(held.indexed_to) {
+                    Some(files) => State::Suspended(Some(ResumePoint { held, files })),
+                    // A change its file lacks is kept, and written on the next call.
+                    None if held.unsaved => State::Held(held),
+                    None => State::Suspended(None),
+                }
             }
-            _ => None,
+            state => state,
         };
         self.log.close();
         self.batch_record.close(OnClose::Keep);
         self.index_file.release_descriptors();
-        if let Some(resume_point) = resume_point {
-            self.state = State::Suspended(Some(resume_point));
+    }
+
+    /// Lets go of the text of the held index's checkpoints where the index file holds it as this
+    /// writer last wrote it: a parsed index is held as its text from now on (the spare brought up
+    /// to it first, so that both files hold it), then that text's checkpoints are left in the
+    /// files. Best effort: where the files do not hold the text, the index stays as it is.
+    fn file_away(&mut self, held: &mut Held) {
+        if held.unsaved {
+            return;
+        }
+        if let HeldIndex::Parsed(index) = &held.index {
+            if !index.with_text(|text| self.index_file.holds_exactly(text))
+                || index.with_text(|text| self.index_file.copy_live_to_spare(text)).is_err()
+            {
+                return;
+            }
+            let Some(written) = WrittenIndex::new(index.to_json()) else { return };
+            written.with_text(|text| self.index_file.relabel(text));
+            held.index = HeldIndex::Written(written);
+        }
+        if let HeldIndex::Written(written) = &mut held.index {
+            written.file_away(&mut self.index_file);
         }
     }
 
-    /// Where a held session whose index covers the log up to `indexed_to` leaves off; `None`
+    /// The files as they are now, for an index covering the log up to `indexed_to`; `None`
     /// when that cannot be told (the log is not open, or cannot be read).
-    fn resume_point(&self, indexed_to: u64) -> Option<ResumePoint> {
+    fn left_files(&self, indexed_to: u64) -> Option<LeftFiles> {
         let from = indexed_to.saturating_sub(RESUME_CHECK_BYTES);
-        let last_bytes = self.log.read(from, indexed_to).ok()?;
-        Some(ResumePoint {
-            indexed_to,
-            last_bytes,
+        Some(LeftFiles {
+            last_bytes: self.log.read(from, indexed_to).ok()?,
             index: platform::link_state_at(self.index_file.path()).ok(),
             batch_record: platform::link_state_at(self.batch_record.path()).ok(),
         })
@@ -327,11 +353,12 @@ impl Writer {
     /// Whether the files are as the writer left them at `point`, but for lines appended to the
     /// log since (`log_len`: its length now, the log being the same file).
     fn still_at(&self, point: &ResumePoint, log_len: u64) -> bool {
-        let from = point.indexed_to.saturating_sub(RESUME_CHECK_BYTES);
-        log_len >= point.indexed_to
-            && platform::link_state_at(self.index_file.path()).ok() == point.index
-            && platform::link_state_at(self.batch_record.path()).ok() == point.batch_record
-            && self.log.read(from, point.indexed_to).is_ok_and(|bytes| bytes == point.last_bytes)
+        let indexed_to = point.held.indexed_to;
+        let from = indexed_to.saturating_sub(RESUME_CHECK_BYTES);
+        log_len >= indexed_to
+            && platform::link_state_at(self.index_file.path()).ok() == point.files.index
+            && platform::link_state_at(self.batch_record.path()).ok() == point.files.batch_record
+            && self.log.read(from, indexed_to).is_ok_and(|bytes| bytes == point.files.last_bytes)
     }
 
     /// Lets the session go: the log is closed, its lock released, and the files made beside the
@@ -397,7 +424,7 @@ impl Writer {
                 Ok((held, log))
             }
             State::Suspended(Some(point)) if opened == Opened::Same && self.still_at(&point, len) => {
-                let mut held = self.resume(point.indexed_to)?;
+                let mut held = point.held;
                 self.catch_up(&mut held, len)?;
                 Ok((held, log))
             }
@@ -471,7 +498,7 @@ impl Writer {
     /// decides (`eventCount`, `checkpoints`). After `Err` the file is as before.
     fn save_index(&mut self, held: &mut Held) -> Result<(), SessionError> {
         if let Some(theirs) = self.index_file.read_if_changed()? {
-            held.index.parsed(self.index_file.path())?.adopt_fields_of(theirs);
+            held.index.parsed(&self.index_file)?.adopt_fields_of(theirs);
         }
         held.index.with_text(|text| self.index_file.replace(text))?;
         held.unsaved = false;
@@ -514,23 +541,6 @@ impl Writer {
         held.indexed_to = caught.indexed_to;
         self.index_version += u64::from(caught.lines > 0);
         Ok(())
-    }
-
-    /// The index of a suspended session whose files are as it left them, read back from its file
-    /// as the text this writer wrote (parsed only if it is not laid out as the writer writes it),
-    /// covering the log up to `indexed_to`.
-    fn resume(&mut self, indexed_to: u64) -> Result<Held, SessionError> {
-        let text = self.index_file.read_text()?.unwrap_or_default();
-        let index = match WrittenIndex::new(text) {
-            Some(written) => {
-                written.with_text(|text| self.index_file.relabel(text));
-                HeldIndex::Written(written)
-            }
-            None => {
-                HeldIndex::Parsed(self.index_file.read()?.unwrap_or_else(|| SessionIndex::new(self.log.session_id())))
-            }
-        };
-        Ok(Held { index, indexed_to, unsaved: false })
     }
 
     /// Recovers the session from its files, the log being open: takes back a batch a crash cut
@@ -771,7 +781,7 @@ mod tests {
     }
 
     #[test]
-    fn a_suspended_writer_holds_no_index_shows_the_one_on_disk_and_reloads_it_on_the_next_call() {
+    fn a_suspended_writer_holds_no_descriptors_shows_its_index_and_goes_on_from_it_on_the_next_call() {
         let s = session();
         let mut writer = Writer::new(&s.log, &s.index, Durability::None);
         writer
@@ -1096,7 +1106,8 @@ mod tests {
                 .unwrap();
         }
         writer.suspend();
-        assert!(matches!(writer.state, State::Suspended(Some(_))));
+        let filed = |held: &Held| matches!(&held.index, HeldIndex::Written(index) if index.is_filed());
+        assert!(matches!(&writer.state, State::Suspended(Some(point)) if filed(&point.held)), "{:?}", writer.state);
         (s, writer)
     }
 

@@ -17,13 +17,14 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, ErrorKind};
 use std::path::{Path, PathBuf};
 
-use super::pieces::{self, Layout, PieceRef};
+use super::pieces::{self, Filing, Layout, PieceRef};
 use super::SessionIndex;
 use crate::core::durability::Durability;
 use crate::core::error::SessionError;
 use crate::core::platform::{self, FileState};
 use crate::core::regular_file::{self, Links};
 use crate::core::side_files::{self, OnClose};
+use std::borrow::Cow;
 
 /// Bytes of neighbouring pieces joined into one write.
 const WRITE_RUN_BYTES: usize = 1 << 20;
@@ -136,7 +137,8 @@ impl IndexFile {
         let (spare, known) = self.open_spare()?;
         let layout = Layout::of(text);
         let mut bytes_written = 0;
-        let stamp = patch(&spare, known.as_ref(), text, &layout)
+        let stamp = self
+            .patch(&spare, known.as_ref(), text, &layout)
             .map(|written| bytes_written = written)
             .and_then(|()| self.durability.sync_replacement(&spare))
             .and_then(|()| Stamp::of(&spare))
@@ -171,7 +173,8 @@ impl IndexFile {
     pub fn copy_live_to_spare(&mut self, text: &[PieceRef<'_>]) -> Result<(), SessionError> {
         let (spare, known) = self.open_spare()?;
         let layout = Layout::of(text);
-        let stamp = patch(&spare, known.as_ref(), text, &layout)
+        let stamp = self
+            .patch(&spare, known.as_ref(), text, &layout)
             .and_then(|_| Stamp::of(&spare))
             .map_err(|err| SessionError::io("write", &self.spare_path, err))?;
         self.spare = Some(Written { layout, stamp, file: Some(spare) });
@@ -192,6 +195,60 @@ impl IndexFile {
         if let Some(live) = &mut self.live {
             live.layout = layout;
         }
+    }
+
+    /// Whether the index file holds exactly the text `text` makes, as this writer last wrote
+    /// or read it.
+    pub fn holds_exactly(&self, text: &[PieceRef<'_>]) -> bool {
+        self.live.as_ref().is_some_and(|live| live.layout == Layout::of(text))
+    }
+
+    /// The whole text `text` makes, its filed pieces read back from the spare or the index,
+    /// whichever holds them as this writer wrote it.
+    pub fn text_of(&self, text: &[PieceRef<'_>]) -> Result<String, SessionError> {
+        if let Some(whole) = pieces::concat(text) {
+            return Ok(whole);
+        }
+        let mut bytes = Vec::with_capacity(text.iter().map(|piece| piece.len() as usize).sum());
+        for piece in text {
+            match piece.text() {
+                Some(held) => bytes.extend_from_slice(held.as_bytes()),
+                None => bytes.extend_from_slice(&self.read_filed(*piece, None)?),
+            }
+        }
+        Ok(String::from_utf8(bytes).unwrap_or_else(|err| String::from_utf8_lossy(err.as_bytes()).into_owned()))
+    }
+
+    /// The bytes of the filed `piece`, read from a file whose layout places it and which is as
+    /// this writer left it: the spare being patched (`patching`, read before it is written), the
+    /// spare, or the index. Fails when none is (another process rewrote the index meanwhile and
+    /// this writer's spare does not hold the piece).
+    fn read_filed(&self, piece: PieceRef<'_>, patching: Option<(&File, &Layout)>) -> Result<Vec<u8>, SessionError> {
+        if let Some((file, layout)) = patching {
+            if let Some(offset) = layout.offset_of(piece.id()) {
+                return read_exact_at(file, offset, piece.len())
+                    .map_err(|err| SessionError::io("read", &self.spare_path, err));
+            }
+        }
+        let files = [(&self.spare, &self.spare_path), (&self.live, &self.path)];
+        for (written, path) in files {
+            let Some(written) = written else { continue };
+            let Some(offset) = written.layout.offset_of(piece.id()) else { continue };
+            let Ok(file) = File::open(path) else { continue };
+            // The file is read only while it is as this writer left it, before and after.
+            let unchanged = || Stamp::of(&file).is_ok_and(|stamp| stamp == written.stamp);
+            if unchanged() {
+                if let Ok(bytes) = read_exact_at(&file, offset, piece.len()) {
+                    if unchanged() {
+                        return Ok(bytes);
+                    }
+                }
+            }
+        }
+        let gone = io::Error::other(
+            "the index was rewritten by another process while this writer held part of it only in the file",
+        );
+        Err(SessionError::io("read", &self.path, gone))
     }
 
     /// How many descriptors this index keeps open between writes (the index and its spare).
@@ -218,6 +275,31 @@ impl IndexFile {
             // Best effort: a spare left behind is reused by the next writer.
             let _ = fs::remove_file(&self.spare_path);
         }
+    }
+
+    /// Turns `file`, holding the text laid out as `known` (`None`: unknown content), into the
+    /// text `text` makes, laid out as `layout`; returns how many bytes it wrote. Filed pieces it
+    /// lacks are read (`read_filed`) before anything is written.
+    fn patch(&self, file: &File, known: Option<&Layout>, text: &[PieceRef<'_>], layout: &Layout) -> io::Result<u64> {
+        let (missing, known_len) = match known {
+            Some(known) => (known.missing(text), known.len()),
+            None => (Layout::default().missing(text), file.metadata()?.len()),
+        };
+        let mut writes: Vec<(u64, Cow<'_, [u8]>)> = Vec::with_capacity(missing.len());
+        for (at, piece) in missing {
+            let bytes = match piece.text() {
+                Some(held) => Cow::Borrowed(held.as_bytes()),
+                None => Cow::Owned(self.read_filed(piece, known.map(|known| (file, known))).map_err(io::Error::other)?),
+            };
+            writes.push((at, bytes));
+        }
+        write_at_offsets(file, &writes)?;
+        // Cut what is left of longer content only now: truncating to zero first makes ext4 flush
+        // the file when it is closed.
+        if known_len > layout.len() {
+            file.set_len(layout.len())?;
+        }
+        Ok(writes.iter().map(|(_, bytes)| bytes.len() as u64).sum())
     }
 
     /// The spare, with the layout of what it holds when this writer knows. One left by an
@@ -258,42 +340,65 @@ impl IndexFile {
     }
 }
 
+/// The index and its spare hold the text of the pieces this writer wrote to them, so that the
+/// text of a piece need not be held in memory (`text_of`, `read_filed` read it back).
+impl Filing for IndexFile {
+    fn holds(&self, id: u64) -> bool {
+        self.live.as_ref().is_some_and(|live| live.layout.offset_of(id).is_some())
+    }
+
+    fn merge(&mut self, first: u64, second: u64) -> Option<u64> {
+        let files = [&self.live, &self.spare];
+        let agree = files.iter().all(|written| {
+            written.as_ref().is_none_or(|written| {
+                written.layout.has_neighbours(first, second) || !written.layout.has_either(first, second)
+            })
+        });
+        if !agree || !self.live.as_ref().is_some_and(|live| live.layout.has_neighbours(first, second)) {
+            return None;
+        }
+        let merged = pieces::fresh_id();
+        for written in [&mut self.live, &mut self.spare].into_iter().flatten() {
+            written.layout.merge(first, second, merged);
+        }
+        Some(merged)
+    }
+}
+
 /// Creates a file that did not exist (never through a link planted at its path).
 fn create_new(path: &Path) -> Result<File, SessionError> {
     regular_file::open(path, OpenOptions::new().write(true).create_new(true), Links::Refuse)
 }
 
-/// Turns `file`, holding the text laid out as `known` (`None`: unknown content), into the text
-/// `text` makes, laid out as `layout`; returns how many bytes it wrote.
-fn patch(file: &File, known: Option<&Layout>, text: &[PieceRef<'_>], layout: &Layout) -> io::Result<u64> {
-    let (missing, known_len) = match known {
-        Some(known) => (known.missing(text), known.len()),
-        None => (Layout::default().missing(text), file.metadata()?.len()),
-    };
-    write_at_offsets(file, &missing)?;
-    // Cut what is left of longer content only now: truncating to zero first makes ext4 flush
-    // the file when it is closed.
-    if known_len > layout.len() {
-        file.set_len(layout.len())?;
+/// Reads exactly `len` bytes of `file` at `offset`.
+fn read_exact_at(file: &File, offset: u64, len: u64) -> io::Result<Vec<u8>> {
+    let mut bytes = vec![0; len as usize];
+    let mut read = 0;
+    while read < bytes.len() {
+        match platform::read_at(file, &mut bytes[read..], offset + read as u64)? {
+            0 => return Err(ErrorKind::UnexpectedEof.into()),
+            count => read += count,
+        }
     }
-    Ok(missing.iter().map(|(_, text)| text.len() as u64).sum())
+    Ok(bytes)
 }
 
-/// Writes each `(offset, text)`, joining neighbours into one write.
-fn write_at_offsets(file: &File, writes: &[(u64, &str)]) -> io::Result<()> {
+/// Writes each `(offset, bytes)`, joining neighbours into one write.
+fn write_at_offsets(file: &File, writes: &[(u64, Cow<'_, [u8]>)]) -> io::Result<()> {
     let mut run: Vec<u8> = Vec::new();
     let mut run_start = 0;
-    for &(at, text) in writes {
+    for (at, text) in writes {
+        let at = *at;
         if run_start + run.len() as u64 != at || run.len() + text.len() > WRITE_RUN_BYTES {
             platform::write_all_at(file, &run, run_start)?;
             run.clear();
             run_start = at;
         }
         if text.len() > WRITE_RUN_BYTES {
-            platform::write_all_at(file, text.as_bytes(), at)?;
+            platform::write_all_at(file, text, at)?;
             run_start = at + text.len() as u64;
         } else {
-            run.extend_from_slice(text.as_bytes());
+            run.extend_from_slice(text);
         }
     }
     platform::write_all_at(file, &run, run_start)
@@ -397,7 +502,7 @@ mod tests {
     // A spare is reused only where a write lease says no one has it open (Linux).
     #[cfg(target_os = "linux")]
     #[test]
-    fn an_index_let_go_of_and_held_again_as_written_text_is_patched_not_rewritten() {
+    fn an_index_held_as_written_text_with_its_checkpoints_left_in_the_file_is_patched_and_read_back() {
         use crate::core::event::Event;
         use crate::core::index::Indexes;
         let dir = tempfile::tempdir().unwrap();
@@ -411,15 +516,36 @@ mod tests {
                 index.with_text(|text| file.replace(text)).unwrap();
             }
         }
+        assert!(index.with_text(|text| file.holds_exactly(text)));
         index.with_text(|text| file.copy_live_to_spare(text)).unwrap();
-        file.release_descriptors();
-        drop(index);
-        let mut written = crate::core::index::WrittenIndex::new(file.read_text().unwrap().unwrap()).unwrap();
+        let mut written = crate::core::index::WrittenIndex::new(index.to_json()).unwrap();
         written.with_text(|text| file.relabel(text));
-        written.add_event(&Event::parse(r#"{"type":"checkpoint","seq":3000,"stateId":"x"}"#).unwrap(), 300_000);
-        let bytes = written.with_text(|text| file.replace(text)).unwrap();
-        assert_eq!(fs::read_to_string(&path).unwrap(), written.to_json());
-        assert!(bytes < 200, "{bytes} bytes written");
+        written.file_away(&mut file);
+        assert!(written.is_filed());
+        file.release_descriptors();
+        for seq in 3000..3003 {
+            let line = format!("{{\"type\":\"checkpoint\",\"seq\":{seq}}}");
+            let checkpoint = Event::parse(&line).unwrap();
+            index.add_event(&checkpoint, seq * 100);
+            written.add_event(&checkpoint, seq * 100);
+            let bytes = written.with_text(|text| file.replace(text)).unwrap();
+            assert_eq!(fs::read_to_string(&path).unwrap(), index.to_json());
+            assert_eq!(written.with_text(|text| file.text_of(text)).unwrap(), index.to_json());
+            assert!(bytes < 400, "{bytes} bytes written");
+            // The checkpoints added are left in the files with the rest.
+            written.file_away(&mut file);
+            assert!(written.with_text(|text| text.len()) <= 7, "the checkpoints' text stays in a few pieces");
+        }
+        // A count one digit longer moves the checkpoints: their text is read back and written.
+        let longer = Event::parse(r#"{"type":"input","seq":99999}"#).unwrap();
+        index.add_event(&longer, 400_000);
+        written.add_event(&longer, 400_000);
+        assert!(written.with_text(|text| file.replace(text)).unwrap() > 100_000);
+        assert_eq!(fs::read_to_string(&path).unwrap(), index.to_json());
+        // Someone else rewrote both files: the text left in them is gone, and that is an error.
+        fs::write(&path, "{}").unwrap();
+        fs::write(&file.spare_path, "{}").unwrap();
+        assert!(matches!(written.with_text(|text| file.text_of(text)), Err(SessionError::Io { .. })));
     }
 
     // A spare is reused only where a write lease says no one has it open (Linux).

@@ -54,7 +54,8 @@ impl Document {
 
     /// `JSON.stringify(object, null, 2)`.
     pub fn to_json(&self) -> String {
-        self.with_text(pieces::concat)
+        // A document holds the text of every piece it makes.
+        self.with_text(pieces::concat).unwrap_or_default()
     }
 
     /// Calls `use_text` with the pieces of `to_json()`'s text. A piece keeps its identity
