@@ -154,9 +154,16 @@ export declare function repairSession(eventFile: string, indexFile: string): Pro
 /**
  * Sets how many file descriptors this process's sessions may keep open between calls
  * (512 by default); beyond it, idle sessions used least recently are suspended (their files
- * closed, their index let go of until their next call).
+ * closed until their next call).
  */
 export declare function setDescriptorBudget(descriptors: number): void
+
+/**
+ * Sets how many bytes of memory this process's sessions may hold their indexes in between
+ * calls (256 MiB by default); beyond it, idle sessions used least recently leave their
+ * checkpoints' text in their index files until a write or a reader needs it.
+ */
+export declare function setIndexMemoryBudget(bytes: number): void
 
 /** Lists what is wrong with a session's log and index, changing nothing. */
 export declare function verifySession(eventFile: string, indexFile: string): Promise<NativeVerification>

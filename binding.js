@@ -843,4 +843,5 @@ module.exports.readIndex = nativeBinding.readIndex
 module.exports.readLogLines = nativeBinding.readLogLines
 module.exports.repairSession = nativeBinding.repairSession
 module.exports.setDescriptorBudget = nativeBinding.setDescriptorBudget
+module.exports.setIndexMemoryBudget = nativeBinding.setIndexMemoryBudget
 module.exports.verifySession = nativeBinding.verifySession

@@ -218,11 +218,21 @@ export declare function verify(eventFile: string, indexFile?: string): Promise<V
 /**
  * Sets how many file descriptors this process's sessions may keep open between calls (512 by
  * default, room for the server's own under a limit of 1,024). Beyond it, the idle sessions used
- * least recently are suspended: they close their files, releasing their lock, and let go of
- * their index in memory, and open and read them again on their next call. Throws
- * `ERR_INVALID_ARG_VALUE` unless `descriptors` is a non-negative integer.
+ * least recently are suspended: they close their files, releasing their lock, and open them
+ * again on their next call, which goes on from where it left off when only others' appended
+ * lines changed them. Throws `ERR_INVALID_ARG_VALUE` unless `descriptors` is a non-negative
+ * integer.
  */
 export declare function setDescriptorBudget(descriptors: number): void
+
+/**
+ * Sets how many bytes of memory this process's sessions may hold their indexes in between calls
+ * (256 MiB by default). Beyond it, the idle sessions used least recently leave their
+ * checkpoints' text in their index files, keeping a few hundred bytes each, and read it back
+ * only where a write moves it or a reader asks for the index. Throws `ERR_INVALID_ARG_VALUE`
+ * unless `bytes` is a non-negative integer.
+ */
+export declare function setIndexMemoryBudget(bytes: number): void
 
 /**
  * Applies the recovery opening a session does, and lists what it changed, in words.

@@ -7,7 +7,13 @@
 // (errors.js), arguments are checked as Node checks them (arguments.js), and sessions are read
 // with their index's offsets (session-reader.js).
 
-const { verifySession, repairSession, setDescriptorBudget: setNativeDescriptorBudget, DurabilityMode } = require('./lib/native')
+const {
+  verifySession,
+  repairSession,
+  setDescriptorBudget: setNativeDescriptorBudget,
+  setIndexMemoryBudget: setNativeIndexMemoryBudget,
+  DurabilityMode,
+} = require('./lib/native')
 const { requireString, requirePath, requireTwoFiles, readOptions, isObject, defaultIndexFile } = require('./lib/arguments')
 const { typeError, closedError, toCallerError, callNativeTask, describe, messageOf } = require('./lib/errors')
 const { serializeEvents } = require('./lib/serialize')
@@ -234,4 +240,17 @@ function setDescriptorBudget(descriptors) {
   setNativeDescriptorBudget(descriptors)
 }
 
-module.exports = { IncrementalWriter, SessionReader, verify, repair, setDescriptorBudget }
+/**
+ * Sets how many bytes of memory this process's sessions may hold their indexes in between calls
+ * (256 MiB by default). Beyond it, the idle sessions used least recently leave their
+ * checkpoints' text in their index files, keeping a few hundred bytes each, and read it back
+ * only where a write moves it or a reader asks for the index.
+ */
+function setIndexMemoryBudget(bytes) {
+  if (!Number.isSafeInteger(bytes) || bytes < 0) {
+    throw typeError('ERR_INVALID_ARG_VALUE', `The "bytes" argument must be a non-negative integer. Received ${describe(bytes)}`)
+  }
+  setNativeIndexMemoryBudget(bytes)
+}
+
+module.exports = { IncrementalWriter, SessionReader, verify, repair, setDescriptorBudget, setIndexMemoryBudget }

@@ -3,5 +3,5 @@
 // share one native addon and one set of classes.
 import api from './index.js'
 
-export const { IncrementalWriter, SessionReader, verify, repair, setDescriptorBudget } = api
+export const { IncrementalWriter, SessionReader, verify, repair, setDescriptorBudget, setIndexMemoryBudget } = api
 export default api

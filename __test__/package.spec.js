@@ -103,7 +103,7 @@ const onLinuxX64Glibc = process.platform === 'linux' && process.arch === 'x64' &
     const esm = "import * as esm from 'incremental-writer'; import { createRequire } from 'node:module'; const cjs = createRequire(import.meta.url)('incremental-writer'); console.log(Object.keys(esm).filter((k) => k !== 'default').sort().join(), Object.keys(cjs).sort().join(), esm.IncrementalWriter === cjs.IncrementalWriter)"
     const imported = run(process.execPath, ['--input-type=module', '-e', esm], { cwd: project, env })
     expect(imported.stderr).toBe('')
-    expect(imported.stdout.trim()).toBe('IncrementalWriter,SessionReader,repair,setDescriptorBudget,verify IncrementalWriter,SessionReader,repair,setDescriptorBudget,verify true')
+    expect(imported.stdout.trim()).toBe('IncrementalWriter,SessionReader,repair,setDescriptorBudget,setIndexMemoryBudget,verify IncrementalWriter,SessionReader,repair,setDescriptorBudget,setIndexMemoryBudget,verify true')
   })
 
   it('installs with scripts on without any warning either', () => {

@@ -1,6 +1,7 @@
 'use strict'
 // The README's summary of a bench run (bench/results.json): every scenario's figures for each
-// writer, the ones where this package is not ahead included, and the range of the call
+// writer (for sessions saved in turn, also this package's with every session kept open), the
+// ones where this package is not ahead included, and the range of the call
 // scenarios' wall-time ratios that the README's introduction states. run.js writes the table
 // into the README; __test__/bench-summary.spec.js checks that the README holds this run's.
 
@@ -62,6 +63,12 @@ function summaryTable(run) {
       const values = Object.fromEntries(perSession(run.memory.rows).filter((r) => r.count === count).map((r) => [r.writer, r.perOpen]))
       rows.push(row(`${count.toLocaleString('en')} open sessions of ${run.memory.checkpoints.toLocaleString('en')} checkpoints`, 'KB of RSS per session', values))
     }
+  }
+  for (const cell of run.saved ? run.saved.cells.filter((c) => !c.skipped) : []) {
+    const ms = (writer) => cell.writers[writer]?.msPerCall
+    const title = `${cell.sessions.toLocaleString('en')} sessions saved in turn, ${cell.tail.toLocaleString('en')}-event tails, ${cell.checkpoints.toLocaleString('en')} checkpoints`
+    rows.push(row(title, 'wall ms per 1-event call', { addon: ms('addon'), original: ms('original') }))
+    if (ms('kept') !== undefined) rows.push(row('', 'the same, every session kept open', { addon: ms('kept') }))
   }
   return rows.join('\n')
 }

@@ -7,7 +7,9 @@
 // results tables into docs/performance.md (between the bench markers), their summary into the
 // README (between the bench:summary markers) and the chart bench/results.svg.
 // `npm run bench` (RUNS=5 by default; `node bench/run.js --runs 3 --only single,batch` prints
-// the tables of some parts and writes nothing; BENCH_QUICK=1 for small sizes, writing nothing).
+// the tables of some parts and writes nothing; `--only saved --merge` runs some parts again and
+// writes their results in place of the last full run's, keeping the others, saying which parts
+// were run when; BENCH_QUICK=1 for small sizes, writing nothing).
 'use strict'
 
 const fs = require('node:fs')
@@ -30,6 +32,7 @@ const option = (name, fallback) => {
 const RUNS = Number(option('runs', process.env.RUNS || (QUICK ? 1 : 5)))
 const PARTS = [...Object.keys(SCENARIOS), 'server', 'open', 'memory', 'saved']
 const ONLY = option('only', PARTS.join(',')).split(',')
+const MERGE = args.includes('--merge')
 const DEFAULT_WRITERS = ['addon', 'original', 'careful']
 const root = path.resolve(__dirname, '..')
 
@@ -72,14 +75,40 @@ async function main() {
   const tables = sections.filter(Boolean).join('\n\n')
   // A quick run is only a check that every part works, and a run of some parts is not the run
   // the pages show: they print their tables and write none of the results.
+  const machine = `${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.cpus()[0].model}`
+  const measured = { runs: RUNS, machine, results, server, open, memory, saved }
   if (!QUICK && PARTS.every((part) => ONLY.includes(part))) {
-    const machine = `${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.cpus()[0].model}`
-    fs.writeFileSync(path.join(__dirname, 'results.json'), JSON.stringify({ runs: RUNS, machine, results, server, open, memory, saved }, null, 2) + '\n')
-    replaceBetween(path.join(root, 'docs', 'performance.md'), 'bench', tables)
-    fs.writeFileSync(path.join(__dirname, 'results.svg'), renderChart(results, server))
-    replaceBetween(path.join(root, 'README.md'), 'bench:summary', summaryTable({ results, server, open, memory }))
+    writeRun({ ...measured, partsRun: { [new Date().toISOString().slice(0, 10)]: PARTS } })
+  } else if (!QUICK && MERGE) {
+    writeRun(mergedRun(JSON.parse(fs.readFileSync(path.join(__dirname, 'results.json'), 'utf8')), measured))
   }
   console.log(`\n${tables}`)
+}
+
+/**
+ * The last run with the parts of `measured` (the parts in ONLY) in place of its own, and the date
+ * they were run on added to `partsRun`.
+ */
+function mergedRun(last, measured) {
+  const run = { ...last, results: { ...last.results } }
+  for (const part of ONLY) {
+    if (SCENARIOS[part]) run.results[part] = measured.results[part]
+    else run[part] = measured[part]
+  }
+  const today = new Date().toISOString().slice(0, 10)
+  const partsRun = { ...(last.partsRun || { 'the last full run': PARTS }) }
+  partsRun[today] = [...new Set([...(partsRun[today] || []), ...ONLY])]
+  return { ...run, partsRun }
+}
+
+/** Writes a run's results: bench/results.json, the tables of docs/performance.md, the chart and the README's summary. */
+function writeRun(run) {
+  const { results, server, open, memory, saved } = run
+  fs.writeFileSync(path.join(__dirname, 'results.json'), JSON.stringify(run, null, 2) + '\n')
+  const tables = [renderTable(results, run.runs), server && serverTable(server, run.runs), open && openTable(open, run.runs), memory && memoryTable(memory), saved && savedTable(saved)]
+  replaceBetween(path.join(root, 'docs', 'performance.md'), 'bench', tables.filter(Boolean).join('\n\n'))
+  fs.writeFileSync(path.join(__dirname, 'results.svg'), renderChart(results, server))
+  replaceBetween(path.join(root, 'README.md'), 'bench:summary', summaryTable(run))
 }
 
 /** Puts `content` between the markers `<!-- name:start -->` and `<!-- name:end -->` of a page. */
@@ -91,9 +120,9 @@ function replaceBetween(page, name, content) {
   fs.writeFileSync(page, `${text.slice(0, from + start.length)}\n${content}\n${text.slice(to)}`)
 }
 
-function renderTable(results) {
+function renderTable(results, runs = RUNS) {
   const rows = [
-    `Medians of ${RUNS} runs, each in fresh processes, ${os.cpus().length} cores. Wall: µs per event; main: main-thread busy µs per call (\`performance.eventLoopUtilization\`); RSS: peak MB of the process.`,
+    `Medians of ${runs} runs, each in fresh processes, ${os.cpus().length} cores. Wall: µs per event; main: main-thread busy µs per call (\`performance.eventLoopUtilization\`); RSS: peak MB of the process.`,
     '',
     '| scenario | writer | wall µs/event | main µs/call | peak RSS MB | original ÷ addon (wall) | careful JS ÷ addon (wall) |',
     '| --- | --- | ---: | ---: | ---: | ---: | ---: |',

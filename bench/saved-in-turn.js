@@ -33,6 +33,8 @@ const WRITERS = lib.listFromEnv('SAVED_WRITERS', ['addon', 'kept', 'original'])
 const LABELS = { addon: 'this addon', kept: 'this addon, every session kept', original: 'original module' }
 /** The kept writer's descriptor budget: more than any cell needs, so no session is suspended. */
 const KEPT_BUDGET = 1e6
+/** The kept writer's index memory budget: more than any cell needs, so no index is filed away. */
+const KEPT_INDEX_MEMORY = 2 ** 50
 /** Descriptors a kept session may hold (log, batch record, index, index spare). */
 const DESCRIPTORS_PER_KEPT_SESSION = 4
 /** Descriptors left for the process itself under the limit. */
@@ -166,7 +168,10 @@ async function verifyCreated(dir, { checkpoints, tail }) {
 /** One writer's rounds on the cell's sessions in `dir`; prints one JSON line: ms per call, each round's, RSS. */
 async function child([writerName, dir, sessionsText, checkpointsText, tailText, roundsText]) {
   const Writer = lib.loadWriter(writerName === 'kept' ? 'addon' : writerName)
-  if (writerName === 'kept') require('..').setDescriptorBudget(KEPT_BUDGET)
+  if (writerName === 'kept') {
+    require('..').setDescriptorBudget(KEPT_BUDGET)
+    require('..').setIndexMemoryBudget(KEPT_INDEX_MEMORY)
+  }
   const [sessions, checkpoints, tail, rounds] = [sessionsText, checkpointsText, tailText, roundsText].map(Number)
   const writers = Array.from({ length: sessions }, (_, i) => {
     const { eventFile, indexFile } = lib.sessionPaths(dir, sessionName(i))

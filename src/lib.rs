@@ -102,10 +102,18 @@ pub fn drain_writers(writers: Vec<&NativeWriter>) -> AsyncTask<OffThread<Vec<Nat
 
 /// Sets how many file descriptors this process's sessions may keep open between calls
 /// (512 by default); beyond it, idle sessions used least recently are suspended (their files
-/// closed, their index let go of until their next call).
+/// closed until their next call).
 #[napi]
 pub fn set_descriptor_budget(descriptors: u32) {
-    binding::descriptors::set_budget(descriptors as usize);
+    binding::budgets::DESCRIPTORS.set(descriptors as usize);
+}
+
+/// Sets how many bytes of memory this process's sessions may hold their indexes in between
+/// calls (256 MiB by default); beyond it, idle sessions used least recently leave their
+/// checkpoints' text in their index files until a write or a reader needs it.
+#[napi]
+pub fn set_index_memory_budget(bytes: f64) {
+    binding::budgets::INDEX_MEMORY.set(bytes as usize);
 }
 
 /// Lists what is wrong with a session's log and index, changing nothing.

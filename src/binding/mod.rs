@@ -2,7 +2,7 @@
 //! async tasks that work off the main thread, the durability modes by their JS names, and the
 //! failure records JS turns into errors (with Node's numbers for system errors).
 
-pub mod descriptors;
+pub mod budgets;
 pub mod durability_mode;
 pub mod errno;
 pub mod failure;

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
 use napi_derive::napi;
 
-use super::descriptors;
+use super::budgets::{self, DESCRIPTORS, INDEX_MEMORY};
 use super::failure::{catch_panic, InternalError, NativeFailure};
 use crate::core::{Change, Writer};
 
@@ -21,25 +21,25 @@ pub struct SharedWriter {
     /// The index as of the last completed change, as JSON, kept up to date by every drain once
     /// JS has asked for it (`index_snapshot`), so that asking never waits for a drain.
     snapshot: Mutex<Option<NativeIndexSnapshot>>,
-    /// This writer, as the descriptor budget knows it.
-    this: Weak<dyn descriptors::Session>,
+    /// This writer, as the budgets know it.
+    this: Weak<dyn budgets::Session>,
 }
 
-impl descriptors::Session for SharedWriter {
+impl budgets::Session for SharedWriter {
     fn suspend(&self) -> bool {
-        match self.writer.try_lock() {
-            Ok(mut writer) => {
-                writer.suspend();
-                true
-            }
-            Err(_) => false,
-        }
+        self.if_idle(Writer::suspend)
+    }
+
+    fn file_index(&self) -> bool {
+        self.if_idle(Writer::file_index)
     }
 }
 
 impl Drop for SharedWriter {
     fn drop(&mut self) {
-        descriptors::forget((self as *const SharedWriter).cast());
+        for budget in [&DESCRIPTORS, &INDEX_MEMORY] {
+            budget.forget((self as *const SharedWriter).cast());
+        }
     }
 }
 
@@ -81,7 +81,7 @@ impl SharedWriter {
             queue: Mutex::new(Queue::default()),
             broken: AtomicBool::new(false),
             snapshot: Mutex::new(None),
-            this: this.clone() as Weak<dyn descriptors::Session>,
+            this: this.clone() as Weak<dyn budgets::Session>,
         })
     }
 
@@ -113,7 +113,7 @@ impl SharedWriter {
             for (ticket, change) in changes {
                 let mut applied = self.guarded(&mut writer, |writer| writer.apply(&change));
                 if matches!(&applied, Ok(Err(err)) if err.is_out_of_descriptors()) {
-                    descriptors::give_back_idle(&self.this);
+                    DESCRIPTORS.give_back_idle(&self.this);
                     applied = self.guarded(&mut writer, |writer| writer.apply(&change));
                 }
                 let failure = match applied {
@@ -185,13 +185,25 @@ impl SharedWriter {
         match catch_panic(|| f(writer)) {
             Ok(value) => {
                 self.byte_offset.store(writer.byte_offset(), Ordering::Release);
-                descriptors::used(&self.this, writer.descriptors());
+                DESCRIPTORS.used(&self.this, writer.descriptors());
+                INDEX_MEMORY.used(&self.this, writer.index_bytes());
                 Ok(value)
             }
             Err(internal) => {
                 self.broken.store(true, Ordering::Release);
                 Err(internal)
             }
+        }
+    }
+
+    /// Runs `f` on the writer unless a change is being stored; says whether it ran.
+    fn if_idle(&self, f: impl FnOnce(&mut Writer)) -> bool {
+        match self.writer.try_lock() {
+            Ok(mut writer) => {
+                f(&mut writer);
+                true
+            }
+            Err(_) => false,
         }
     }
 

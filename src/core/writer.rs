@@ -96,6 +96,10 @@ struct LeftFiles {
     batch_record: Option<FileState>,
 }
 
+/// Memory a parsed index takes per byte of its text, about: its values and its text's pieces
+/// (about 500 bytes per checkpoint, whose text is about 110 bytes).
+const PARSED_BYTES_PER_TEXT_BYTE: usize = 5;
+
 /// How many of the log's bytes before the end of what was indexed tell a log rewritten in place.
 const RESUME_CHECK_BYTES: u64 = 64;
 
@@ -314,6 +318,34 @@ impl Writer {
         self.log.close();
         self.batch_record.close(OnClose::Keep);
         self.index_file.release_descriptors();
+    }
+
+    /// The memory the index held between calls takes, about, in bytes: a parsed index's values
+    /// and text, or the pieces held of a text held as written (not those left in its files).
+    pub fn index_bytes(&self) -> usize {
+        let held = match &self.state {
+            State::Held(held) | State::Suspended(Some(ResumePoint { held, .. })) => held,
+            State::Suspended(None) | State::Unopened => return 0,
+        };
+        match &held.index {
+            HeldIndex::Parsed(_) => self.index_file.written_len() as usize * PARSED_BYTES_PER_TEXT_BYTE,
+            HeldIndex::Written(written) => written.held_bytes(),
+        }
+    }
+
+    /// Lets go of the text of the index's checkpoints where its files hold it, as `suspend`
+    /// does, keeping the session's files as they are (open, or closed if suspended).
+    pub fn file_index(&mut self) {
+        let mut state = std::mem::replace(&mut self.state, State::Suspended(None));
+        match &mut state {
+            State::Held(held) => self.file_away(held),
+            State::Suspended(Some(point)) => {
+                self.file_away(&mut point.held);
+                self.index_file.release_descriptors();
+            }
+            State::Suspended(None) | State::Unopened => {}
+        }
+        self.state = state;
     }
 
     /// Lets go of the text of the held index's checkpoints where the index file holds it as this

@@ -197,6 +197,11 @@ impl IndexFile {
         }
     }
 
+    /// The length of the text this writer last wrote to the index or read from it (0 if none).
+    pub fn written_len(&self) -> u64 {
+        self.live.as_ref().map_or(0, |live| live.layout.len())
+    }
+
     /// Whether the index file holds exactly the text `text` makes, as this writer last wrote
     /// or read it.
     pub fn holds_exactly(&self, text: &[PieceRef<'_>]) -> bool {
@@ -225,9 +230,8 @@ impl IndexFile {
     /// this writer's spare does not hold the piece).
     fn read_filed(&self, piece: PieceRef<'_>, patching: Option<(&File, &Layout)>) -> Result<Vec<u8>, SessionError> {
         if let Some((file, layout)) = patching {
-            if let Some(offset) = layout.offset_of(piece.id()) {
-                return read_exact_at(file, offset, piece.len())
-                    .map_err(|err| SessionError::io("read", &self.spare_path, err));
+            if let Some(bytes) = layout.offset_of(piece.id()).and_then(|at| read_exact_at(file, at, piece.len()).ok()) {
+                return Ok(bytes);
             }
         }
         let files = [(&self.spare, &self.spare_path), (&self.live, &self.path)];
@@ -365,9 +369,10 @@ impl Filing for IndexFile {
     }
 }
 
-/// Creates a file that did not exist (never through a link planted at its path).
+/// Creates a file that did not exist (never through a link planted at its path), for reading
+/// too: a spare's pieces are read back from it.
 fn create_new(path: &Path) -> Result<File, SessionError> {
-    regular_file::open(path, OpenOptions::new().write(true).create_new(true), Links::Refuse)
+    regular_file::open(path, OpenOptions::new().read(true).write(true).create_new(true), Links::Refuse)
 }
 
 /// Reads exactly `len` bytes of `file` at `offset`.

@@ -110,6 +110,11 @@ impl WrittenIndex {
         use_text(&pieces)
     }
 
+    /// The bytes of text held in memory (not those left in the index's files).
+    pub fn held_bytes(&self) -> usize {
+        self.with_text(|pieces| pieces.iter().filter_map(|piece| piece.text()).map(str::len).sum())
+    }
+
     /// Whether some of the checkpoints' text is left in the index's files.
     #[cfg(test)]
     pub fn is_filed(&self) -> bool {
