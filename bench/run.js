@@ -96,7 +96,8 @@ function mergedRun(last, measured) {
     else run[part] = measured[part]
   }
   const today = new Date().toISOString().slice(0, 10)
-  const partsRun = { ...(last.partsRun || { 'the last full run': PARTS }) }
+  const measuredBefore = PARTS.filter((part) => (SCENARIOS[part] ? last.results[part] : last[part]))
+  const partsRun = { ...(last.partsRun || { 'the last full run': measuredBefore }) }
   partsRun[today] = [...new Set([...(partsRun[today] || []), ...ONLY])]
   return { ...run, partsRun }
 }
