@@ -4,7 +4,7 @@
 
 const fs = require('node:fs')
 const path = require('node:path')
-const { IncrementalWriter, setDescriptorBudget, setIndexMemoryBudget, verify } = require('incremental-writer')
+const { IncrementalWriter, setDescriptorBudget, verify } = require('incremental-writer')
 const { OriginalIncrementalWriter } = require('./oracle/original-writer')
 const { tempSession } = require('./helpers')
 
@@ -148,42 +148,6 @@ describe('getCachedIndex()', () => {
     expect(during).toBeLessThan(101)
     expect(writer.getCachedIndex().eventCount).toBe(101)
     await writer.close()
-  })
-})
-
-describe('a bounded index memory budget', () => {
-  /** Runs the same calls on session `name` in `dir`, another session's call between each two; returns its index's text. */
-  async function calls(dir, name) {
-    const paths = (session) => [path.join(dir, `${session}.jsonl`), path.join(dir, `${session}.index.json`)]
-    const [writer, other] = [new IncrementalWriter(...paths(name)), new IncrementalWriter(...paths(`${name}-other`))]
-    const checkpoint = (seq) => ({ type: 'checkpoint', seq, reason: 'auto', stateId: `s${seq}` })
-    for (let seq = 0; seq < 600; seq++) {
-      await writer.appendEvents([seq % 10 === 0 ? checkpoint(seq) : { type: 'input', seq, code: `(+ ${seq} 1)` }])
-      if (seq % 200 === 0) await writer.recordState(`s${seq}`, { at: seq })
-      if (seq === 300) fs.appendFileSync(paths(name)[0], '{"type":"output","seq":300.5,"value":"behind the writer"}\n')
-      // Between two calls of the session, the other's call is over the budget: the session, idle, files its index.
-      await other.appendEvents([{ type: 'input', seq }])
-      expect(writer.getCachedIndex()).toEqual(JSON.parse(fs.readFileSync(paths(name)[1], 'utf8')))
-    }
-    await Promise.all([writer.close(), other.close()])
-    expect(await verify(...paths(name))).toMatchObject({ ok: true })
-    return fs.readFileSync(paths(name)[1], 'utf8')
-  }
-
-  it('idle sessions leave their checkpoints in their index files and write the same index as sessions that keep it', async () => {
-    const kept = await calls(sessions.ours.dir, 'kept')
-    setIndexMemoryBudget(0)
-    try {
-      expect(await calls(sessions.ours.dir, 'lean')).toBe(kept.replaceAll('kept', 'lean'))
-    } finally {
-      setIndexMemoryBudget(256 * 1024 * 1024)
-    }
-  })
-
-  it('refuses a budget that is not a non-negative integer', () => {
-    for (const bytes of [-1, 1.5, '1', NaN, undefined]) {
-      expect(() => setIndexMemoryBudget(bytes)).toThrow(expect.objectContaining({ name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE' }))
-    }
   })
 })
 

@@ -4,7 +4,7 @@
 // Node 20 and 22 in Wine (scripts/test-windows.js), and on macOS and Windows in the GitHub
 // workflow; Linux runs the whole suite.
 
-const PORTABLE_SPECS = ['contract', 'seed', 'package', 'server-api', 'binary', 'errors', 'trips', 'exit']
+const PORTABLE_SPECS = ['contract', 'seed', 'package', 'server-api', 'binary', 'errors', 'trips', 'exit', 'budgets']
 
 /** Jest's command-line pattern for the portable suites. */
 const portableSpecsPattern = () => `__test__/(${PORTABLE_SPECS.join('|')})\\.spec`
