@@ -215,6 +215,7 @@ describe('a bounded descriptor budget', () => {
   it('keeps the descriptors of 10,000 sessions saved in turn within the budget', () => {
     const { stored, failed, most } = saveInTurn({ sessions: 10_000, rounds: 1, budget: 300 })
     expect({ stored, failed }).toEqual({ stored: 10_000, failed: [] })
-    expect(most).toBeLessThanOrEqual(300 + 4)
+    // The budget, the session in use, and the few sessions the evictor is behind by.
+    expect(most).toBeLessThanOrEqual(300 + 4 * 6)
   }, 120_000)
 })

@@ -11,12 +11,16 @@
 //!   checkpoints' text in their index files (`Writer::file_index`), keeping a few hundred bytes,
 //!   and read it back only where a write or a reader needs it.
 //!
-//! Each session reports what it holds of each after each change. A session being written to is
-//! passed over.
+//! Each session reports what it holds of each after each change. The sessions taken to give
+//! back are out of the count at once, and give back on a thread of their own (`evictor`), so
+//! that the call that went over a budget does not wait for them; that thread is at most a few
+//! sessions behind, or the call gives back itself. A session being written to when its turn
+//! comes keeps what it holds, and is counted again after its call.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::sync::mpsc::{self, SyncSender, TrySendError};
+use std::sync::{Mutex, MutexGuard, OnceLock, Weak};
 
 /// A session that holds descriptors and index memory between calls.
 pub trait Session: Send + Sync {
@@ -57,22 +61,39 @@ impl Budget {
         self.limit.store(limit, Ordering::Relaxed);
     }
 
-    /// Records that `session` was just used and holds `held`, then makes idle sessions give
-    /// back what they hold while the budget is exceeded.
-    pub fn used(&self, session: &Weak<dyn Session>, held: usize) {
-        let mut sessions = self.sessions();
-        let visited = sessions.used(session, held, self.limit.load(Ordering::Relaxed));
-        // A session dropped here must forget itself without the registry locked.
-        drop(sessions);
-        drop(visited);
+    /// Records that `session` was just used and holds `held`; while the budget is exceeded, the
+    /// idle sessions used least recently are taken to give back what they hold, on the thread
+    /// that gives back (`Evictor`), so that the call that went over the budget does not wait.
+    pub fn used(&'static self, session: &Weak<dyn Session>, held: usize) {
+        let taken = self.sessions().used(session, held, self.limit.load(Ordering::Relaxed));
+        for session in taken {
+            evictor::give_back(self, session);
+        }
     }
 
-    /// Makes every idle session but `session` give back what it holds.
+    /// Makes every idle session but `session` give back what it holds, now.
     pub fn give_back_idle(&self, session: &Weak<dyn Session>) {
-        let mut sessions = self.sessions();
-        let visited = sessions.give_back_until(0, address_of(session));
-        drop(sessions);
-        drop(visited);
+        let taken = self.sessions().take_until(0, address_of(session));
+        for session in taken {
+            self.give_back_unless_used(&session);
+        }
+    }
+
+    /// Has `session`, taken to give back what it holds, do so, unless it was used again since
+    /// (it is then the most recently used). A session busy now is passed over: it says what it
+    /// holds after its call.
+    fn give_back_unless_used(&self, session: &Weak<dyn Session>) {
+        let give_back = {
+            let sessions = self.sessions();
+            if sessions.holds(address_of(session)) {
+                return;
+            }
+            sessions.give_back
+        };
+        // A session dropped here must forget itself without the registry locked.
+        if let Some(session) = session.upgrade() {
+            give_back(session.as_ref());
+        }
     }
 
     /// Forgets a session that is going away.
@@ -109,12 +130,11 @@ impl Sessions {
         Sessions { by_use: BTreeMap::new(), held: None, next_use: 0, open: 0, give_back }
     }
 
-    /// `session` was just used and holds `open`: it becomes the most recently used, then idle
-    /// sessions give theirs back until at most `budget` is held. Returns the
-    /// sessions visited, to be let go once the registry is unlocked.
-    fn used(&mut self, session: &Weak<dyn Session>, open: usize, budget: usize) -> Vec<Arc<dyn Session>> {
+    /// `session` was just used and holds `open`: it becomes the most recently used. Returns the
+    /// idle sessions taken to give back what they hold until at most `budget` is held.
+    fn used(&mut self, session: &Weak<dyn Session>, open: usize, budget: usize) -> Vec<Weak<dyn Session>> {
         let address = address_of(session);
-        // The session used last, using it again with as many descriptors: nothing changes.
+        // The session used last, using it again with as much: nothing changes.
         let last = self.next_use.checked_sub(1);
         if self
             .held
@@ -132,7 +152,7 @@ impl Sessions {
             self.held.get_or_insert_default().insert(address, (place, open));
             self.open += open;
         }
-        self.give_back_until(budget, address)
+        self.take_until(budget, address)
     }
 
     fn forget(&mut self, address: usize) {
@@ -142,36 +162,64 @@ impl Sessions {
         }
     }
 
-    /// Idle sessions, least recently used first and never `keep`, give back what they hold
-    /// until at most `budget` is held. A session being written to is passed over. Returns the
-    /// sessions visited, to be let go once the registry is unlocked.
-    fn give_back_until(&mut self, budget: usize, keep: usize) -> Vec<Arc<dyn Session>> {
-        let mut visited = Vec::new();
-        if self.open <= budget {
-            return visited;
-        }
-        let candidates: Vec<(u64, Weak<dyn Session>)> = self
-            .by_use
-            .iter()
-            .filter(|(_, session)| address_of(session) != keep)
-            .map(|(place, session)| (*place, session.clone()))
-            .collect();
-        for (_, session) in candidates {
-            if self.open <= budget {
+    /// Whether the session at `address` is counted.
+    fn holds(&self, address: usize) -> bool {
+        self.held.as_ref().is_some_and(|held| held.contains_key(&address))
+    }
+
+    /// Takes the sessions used least recently, never `keep`, out of the count until at most
+    /// `budget` is held, to give back what they hold (a busy one keeps it, and is counted
+    /// again after its call).
+    fn take_until(&mut self, budget: usize, keep: usize) -> Vec<Weak<dyn Session>> {
+        let mut taken = Vec::new();
+        while self.open > budget {
+            let Some(session) = self.by_use.values().find(|session| address_of(session) != keep).cloned() else {
                 break;
-            }
-            let address = address_of(&session);
-            match session.upgrade() {
-                Some(shared) => {
-                    if (self.give_back)(shared.as_ref()) {
-                        self.forget(address);
-                    }
-                    visited.push(shared);
-                }
-                None => self.forget(address),
-            }
+            };
+            self.forget(address_of(&session));
+            taken.push(session);
         }
-        visited
+        taken
+    }
+}
+
+/// The thread that gives back what idle sessions hold beyond a budget. It is at most a few
+/// sessions behind: while its queue is full (or where it cannot be started), the call that went
+/// over the budget gives back itself.
+mod evictor {
+    use super::*;
+
+    /// Sessions waiting to give back what they hold, at most.
+    const QUEUE: usize = 4;
+
+    type Taken = (&'static Budget, Weak<dyn Session>);
+
+    static QUEUE_TO: OnceLock<Option<Mutex<SyncSender<Taken>>>> = OnceLock::new();
+
+    /// Has `session` give back what `budget` counts, on the evictor's thread or now.
+    pub(super) fn give_back(budget: &'static Budget, session: Weak<dyn Session>) {
+        let queued = match QUEUE_TO.get_or_init(start) {
+            Some(sender) => {
+                let sender = sender.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                sender.try_send((budget, session)).map_err(|err| match err {
+                    TrySendError::Full((_, session)) | TrySendError::Disconnected((_, session)) => session,
+                })
+            }
+            None => Err(session),
+        };
+        if let Err(session) = queued {
+            budget.give_back_unless_used(&session);
+        }
+    }
+
+    fn start() -> Option<Mutex<SyncSender<Taken>>> {
+        let (sender, receiver) = mpsc::sync_channel::<Taken>(QUEUE);
+        let thread = std::thread::Builder::new().name("incremental-writer evictor".into()).spawn(move || {
+            for (budget, session) in receiver {
+                budget.give_back_unless_used(&session);
+            }
+        });
+        thread.ok().map(|_| Mutex::new(sender))
     }
 }
 
@@ -179,8 +227,9 @@ impl Sessions {
 mod tests {
     use super::*;
     use std::sync::atomic::AtomicBool;
+    use std::sync::Arc;
 
-    /// A session that can be busy (it then refuses to suspend) and says whether it was suspended.
+    /// A session that can be busy (it then refuses to give back) and says what it gave back.
     #[derive(Default)]
     struct Fake {
         busy: AtomicBool,
@@ -206,6 +255,15 @@ mod tests {
         Sessions::new(|session| session.suspend())
     }
 
+    /// `registry.used`, and the sessions it takes give back at once (as the evictor would).
+    fn used(registry: &mut Sessions, session: &Arc<Fake>, held: usize, budget: usize) {
+        for taken in registry.used(&weak(session), held, budget) {
+            if let Some(taken) = taken.upgrade() {
+                (registry.give_back)(taken.as_ref());
+            }
+        }
+    }
+
     fn fakes(count: usize) -> Vec<Arc<Fake>> {
         (0..count).map(|_| Arc::new(Fake::default())).collect()
     }
@@ -223,7 +281,7 @@ mod tests {
         let mut registry = registry();
         let sessions = fakes(3);
         for session in &sessions {
-            registry.used(&weak(session), 4, 12);
+            used(&mut registry, session, 4, 12);
         }
         assert_eq!(suspended(&sessions), [false, false, false]);
         assert_eq!(registry.open, 12);
@@ -234,30 +292,35 @@ mod tests {
         let mut registry = registry();
         let sessions = fakes(4);
         for session in &sessions[..3] {
-            registry.used(&weak(session), 4, 12);
+            used(&mut registry, session, 4, 12);
         }
         // The first is used again: the second is now the least recently used.
-        registry.used(&weak(&sessions[0]), 4, 12);
-        registry.used(&weak(&sessions[3]), 4, 12);
+        used(&mut registry, &sessions[0], 4, 12);
+        used(&mut registry, &sessions[3], 4, 12);
         assert_eq!(suspended(&sessions), [false, true, false, false]);
         assert_eq!(registry.open, 12);
-        // Out of descriptors: every session but the one in use gives its descriptors back.
-        registry.give_back_until(0, address_of(&weak(&sessions[3])));
-        assert_eq!(suspended(&sessions), [true, false, true, false]);
+        // Out of descriptors: every session but the one in use is taken to give its back.
+        let taken = registry.take_until(0, address_of(&weak(&sessions[3])));
+        let taken: Vec<usize> = taken.iter().map(address_of).collect();
+        assert_eq!(taken, [address_of(&weak(&sessions[2])), address_of(&weak(&sessions[0]))]);
         assert_eq!(registry.open, 4);
     }
 
     #[test]
-    fn a_busy_session_is_passed_over_and_the_next_one_taken() {
+    fn a_busy_session_taken_keeps_what_it_holds_and_is_counted_again_after_its_call() {
         let mut registry = registry();
         let sessions = fakes(3);
         for session in &sessions[..2] {
-            registry.used(&weak(session), 4, 100);
+            used(&mut registry, session, 4, 100);
         }
         sessions[0].busy.store(true, Ordering::Relaxed);
-        registry.used(&weak(&sessions[2]), 4, 8);
+        used(&mut registry, &sessions[2], 4, 8);
+        assert_eq!(suspended(&sessions), [false, false, false]);
+        assert_eq!(registry.open, 8, "the busy session is out of the count until its call ends");
+        sessions[0].busy.store(false, Ordering::Relaxed);
+        used(&mut registry, &sessions[0], 4, 8);
         assert_eq!(suspended(&sessions), [false, true, false]);
-        assert_eq!(registry.open, 8, "the busy session's descriptors still count");
+        assert_eq!(registry.open, 8);
     }
 
     #[test]
@@ -265,10 +328,10 @@ mod tests {
         let mut registry = registry();
         let mut sessions = fakes(3);
         for session in &sessions[..2] {
-            registry.used(&weak(session), 4, 100);
+            used(&mut registry, session, 4, 100);
         }
         drop(sessions.remove(0));
-        registry.used(&weak(&sessions[1]), 4, 4);
+        used(&mut registry, &sessions[1], 4, 4);
         assert_eq!(suspended(&sessions), [true, false]);
         assert_eq!(registry.open, 4);
         assert_eq!(registry.by_use.len(), 1);
@@ -278,9 +341,9 @@ mod tests {
     fn a_session_that_holds_nothing_is_forgotten() {
         let mut registry = registry();
         let sessions = fakes(2);
-        registry.used(&weak(&sessions[0]), 4, 100);
-        registry.used(&weak(&sessions[0]), 0, 100);
-        registry.used(&weak(&sessions[1]), 4, 4);
+        used(&mut registry, &sessions[0], 4, 100);
+        used(&mut registry, &sessions[0], 0, 100);
+        used(&mut registry, &sessions[1], 4, 4);
         assert_eq!(suspended(&sessions), [false, false]);
         assert_eq!(registry.open, 4);
     }
@@ -290,11 +353,30 @@ mod tests {
         let mut registry = Sessions::new(|session| session.file_index());
         let sessions = fakes(3);
         for session in &sessions {
-            registry.used(&weak(session), 100 << 20, 256 << 20);
+            used(&mut registry, session, 100 << 20, 256 << 20);
         }
         assert_eq!(suspended(&sessions), [false, false, false]);
         let filed: Vec<bool> = sessions.iter().map(|session| session.filed.load(Ordering::Relaxed)).collect();
         assert_eq!(filed, [true, false, false]);
         assert_eq!(registry.open, 200 << 20);
+    }
+
+    #[test]
+    fn a_session_taken_and_used_again_before_it_gives_back_keeps_what_it_holds() {
+        static BUDGET: Budget = Budget::new(8, |session| session.suspend());
+        let sessions = fakes(3);
+        for session in &sessions[..2] {
+            BUDGET.sessions().used(&weak(session), 4, 8);
+        }
+        let taken = BUDGET.sessions().used(&weak(&sessions[2]), 4, 8);
+        assert_eq!(taken.len(), 1);
+        // Used again before the evictor came to it: the most recently used now.
+        BUDGET.sessions().used(&weak(&sessions[0]), 4, 100);
+        BUDGET.give_back_unless_used(&taken[0]);
+        assert_eq!(suspended(&sessions), [false, false, false]);
+        // Not used again: it gives back.
+        let taken = BUDGET.sessions().take_until(8, address_of(&weak(&sessions[0])));
+        BUDGET.give_back_unless_used(&taken[0]);
+        assert_eq!(suspended(&sessions), [false, true, false]);
     }
 }
