@@ -1127,6 +1127,29 @@ mod tests {
         assert_eq!(writer.index_json().unwrap(), index);
     }
 
+    #[test]
+    fn an_index_rewritten_in_place_by_someone_else_while_its_checkpoints_are_filed_keeps_both_sides() {
+        let s = session();
+        let mut writer = Writer::new(&s.log, &s.index, Durability::None);
+        let checkpoint = |seq: u32| format!("{{\"type\":\"checkpoint\",\"seq\":{seq},\"stateId\":\"s{seq}\"}}\n");
+        for seq in 0..3 {
+            writer.append_batch(&checkpoint(seq), CREATED).unwrap();
+            // The index memory budget: its checkpoints left in its files, the session held.
+            writer.file_index();
+        }
+        assert!(
+            matches!(&writer.state, State::Held(Held { index: HeldIndex::Written(index), .. }) if index.is_filed())
+        );
+        // The server's own writer rewrites the index in place (`fs.writeFileSync`).
+        let theirs = read(&s.index).replace("\"states\": {}", "\"states\": {\n    \"a\": 1\n  }");
+        fs::write(&s.index, theirs).unwrap();
+        writer.append_batch(&checkpoint(3), CREATED).unwrap();
+        let index = read(&s.index);
+        assert!(index.contains("\"a\": 1") && index.contains("\"eventCount\": 4"), "{index}");
+        assert_eq!(crate::core::index::read(&s.index).unwrap().unwrap().checkpoint_count(), 4);
+        assert!(crate::core::verify(&s.log, &s.index).unwrap().problems.is_empty());
+    }
+
     /// A session of a few batches, suspended, with its log's text.
     fn suspended_session() -> (crate::core::test_support::TempSession, Writer) {
         let s = session();

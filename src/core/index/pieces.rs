@@ -65,8 +65,8 @@ impl FiledPiece {
 
 /// The files a text is written to, as far as leaving pieces of it there goes.
 pub trait Filing {
-    /// Whether the file holding the text as last written holds piece `id` (so its text can be
-    /// let go of).
+    /// Whether the files hold piece `id` as this writer wrote it, so that its text can be let go
+    /// of and read back from them.
     fn holds(&self, id: u64) -> bool;
 
     /// Takes pieces `first` and `second` to be one piece from now on; its identity, or `None`
