@@ -346,12 +346,13 @@ impl IndexFile {
 
 /// The index and its spare hold the text of the pieces this writer wrote to them, so that the
 /// text of a piece need not be held in memory (`text_of`, `read_filed` read it back). A piece is
-/// filed only once both hold it (the index alone where there is no spare, as where the index is
-/// renamed into place): another process may rewrite the index in place, never the spare.
+/// filed only once both hold it: another process may rewrite the index in place, never the
+/// spare. Where the index is renamed into place instead of swapped (Windows, file systems that
+/// cannot swap), no spare is kept, and nothing is filed.
 impl Filing for IndexFile {
     fn holds(&self, id: u64) -> bool {
         let holds = |written: &Written| written.layout.offset_of(id).is_some();
-        self.live.as_ref().is_some_and(holds) && self.spare.as_ref().is_none_or(holds)
+        self.live.as_ref().is_some_and(holds) && self.spare.as_ref().is_some_and(holds)
     }
 
     fn merge(&mut self, first: u64, second: u64) -> Option<u64> {
