@@ -374,6 +374,9 @@ impl Writer {
     /// The files as they are now, for an index covering the log up to `indexed_to`; `None`
     /// when that cannot be told (the log is not open, or cannot be read).
     fn left_files(&self, indexed_to: u64) -> Option<LeftFiles> {
+        if !self.log.is_open() {
+            return None;
+        }
         let from = indexed_to.saturating_sub(RESUME_CHECK_BYTES);
         Some(LeftFiles {
             last_bytes: self.log.read(from, indexed_to).ok()?,
@@ -1149,6 +1152,19 @@ mod tests {
         let index = read(&s.index);
         assert!(index.contains("\"a\": 1") && index.contains("\"eventCount\": 4"), "{index}");
         assert_eq!(crate::core::index::read(&s.index).unwrap().unwrap().checkpoint_count(), 4);
+        assert!(crate::core::verify(&s.log, &s.index).unwrap().problems.is_empty());
+    }
+
+    #[test]
+    fn a_session_closed_before_its_turn_to_be_suspended_comes_is_suspended_without_harm() {
+        let s = session();
+        let mut writer = Writer::new(&s.log, &s.index, Durability::None);
+        writer.append_batch("{\"type\":\"input\",\"seq\":0}\n", CREATED).unwrap();
+        // A budget's thread took it to be suspended; the server closed it first.
+        writer.close();
+        writer.suspend();
+        writer.file_index();
+        writer.append_batch("{\"type\":\"input\",\"seq\":1}\n", CREATED).unwrap();
         assert!(crate::core::verify(&s.log, &s.index).unwrap().problems.is_empty());
     }
 

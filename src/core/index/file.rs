@@ -41,6 +41,9 @@ pub struct IndexFile {
     spare: Option<Written>,
     /// The index file as this writer last read or wrote it.
     seen: Option<Stamp>,
+    /// Whether the last write swapped the spare with the index (then the spare holds the
+    /// version before, which no one else writes).
+    swapped: bool,
 }
 
 /// A text this writer wrote to a file, and the file just after.
@@ -87,7 +90,7 @@ impl IndexFile {
     pub fn new(path: impl Into<PathBuf>, durability: Durability) -> Self {
         let path = path.into();
         let spare_path = side_files::beside(&path, ".spare");
-        IndexFile { path, spare_path, durability, live: None, spare: None, seen: None }
+        IndexFile { path, spare_path, durability, live: None, spare: None, seen: None, swapped: false }
     }
 
     /// The index file's path.
@@ -147,11 +150,13 @@ impl IndexFile {
         self.seen = Some(stamp);
         let synced = match platform::swap(&self.spare_path, &self.path) {
             Ok(()) => {
+                self.swapped = true;
                 self.spare = self.live.replace(written);
                 self.durability.sync_renamed(&self.path)
             }
             // No index yet, or a system or file system that cannot swap: move the spare into place.
             Err(swap) => {
+                self.swapped = false;
                 let held = self.live.as_mut().and_then(|live| live.file.take());
                 platform::rename_over(&self.spare_path, &self.path, held)
                     .map_err(|err| SessionError::io("rename", &self.path, err))?;
@@ -346,13 +351,13 @@ impl IndexFile {
 
 /// The index and its spare hold the text of the pieces this writer wrote to them, so that the
 /// text of a piece need not be held in memory (`text_of`, `read_filed` read it back). A piece is
-/// filed only once both hold it: another process may rewrite the index in place, never the
-/// spare. Where the index is renamed into place instead of swapped (Windows, file systems that
-/// cannot swap), no spare is kept, and nothing is filed.
+/// filed only once both hold it, the spare as the last write swapped it: another process may
+/// rewrite the index in place, never the spare. Where the index is renamed into place instead
+/// of swapped (Windows, file systems that cannot swap), no spare is kept, and nothing is filed.
 impl Filing for IndexFile {
     fn holds(&self, id: u64) -> bool {
         let holds = |written: &Written| written.layout.offset_of(id).is_some();
-        self.live.as_ref().is_some_and(holds) && self.spare.as_ref().is_some_and(holds)
+        self.swapped && self.live.as_ref().is_some_and(holds) && self.spare.as_ref().is_some_and(holds)
     }
 
     fn merge(&mut self, first: u64, second: u64) -> Option<u64> {
