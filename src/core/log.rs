@@ -255,14 +255,24 @@ impl EventLog {
             let pairs = after_base[at..].iter().zip(&batch.bytes);
             let matched = pairs.clone().take_while(|&(&a, &b)| a == b || a == 0).count();
             let lost_blocks = pairs.take(matched).any(|(&a, &b)| a == 0 && b != 0);
+            // A batch cut short with only zeros (and newlines) after it to the log's end, a tail
+            // a power cut filled: the batch ends where the zeros begin (a batch holds no NUL).
+            let written = matched - after_base[at..at + matched].iter().rev().take_while(|&&byte| byte == 0).count();
+            let rest = &after_base[at + written..];
+            let zero_tail = until == log_len
+                && written > 0
+                && rest.contains(&0)
+                && rest.iter().all(|&byte| byte == 0 || byte == b'\n');
+            let matched = if zero_tail { written } else { matched };
             let (start, matched) = (batch.base + at as u64, matched as u64);
             let whole = matched == batch.bytes.len() as u64;
-            if whole && !lost_blocks {
+            if whole && !lost_blocks && !zero_tail {
                 return Ok(None);
             }
             let at_line_start = at == 0 || after_base[at - 1] == b'\n' || first == b'\n';
             let cut_short = matched > 0
                 && (whole
+                    || zero_tail
                     || start + matched == log_len
                     || (at_line_start && (start + matched).is_multiple_of(PAGE_BYTES)));
             if cut_short {

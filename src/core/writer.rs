@@ -1280,6 +1280,27 @@ mod tests {
     }
 
     #[test]
+    fn a_batch_cut_short_with_zeros_after_it_is_taken_back_whole_and_the_zeros_set_aside() {
+        for tail in ["\0\0\0\0\n".to_owned(), "\0".repeat(4096)] {
+            let s = session();
+            let mut writer = Writer::new(&s.log, &s.index, Durability::None);
+            writer.append_batch("{\"type\":\"input\",\"seq\":0}\n", CREATED).unwrap();
+            let before = read(&s.log);
+            // A killed writer's batch cut after its first line, then a tail of zeros.
+            let batch = "{\"type\":\"input\",\"seq\":1}\n{\"type\":\"input\",\"seq\":2}\n";
+            BatchRecord::new(&s.log, Durability::None).write(before.len() as u64, batch.as_bytes()).unwrap();
+            append_to(&s.log, &batch.as_bytes()[..30]);
+            append_to(&s.log, tail.as_bytes());
+            drop(writer);
+            let mut reopened = Writer::new(&s.log, &s.index, Durability::None);
+            reopened.append_batch("{\"type\":\"input\",\"seq\":3}\n", CREATED).unwrap();
+            // Not the batch's first line alone: the whole batch out, the zeros kept aside.
+            assert_eq!(read(&s.log), format!("{before}{{\"type\":\"input\",\"seq\":3}}\n"));
+            assert_eq!(set_aside(&s), [tail]);
+        }
+    }
+
+    #[test]
     fn a_batch_a_crash_cut_short_is_taken_back_on_the_next_opening() {
         let s = session();
         let mut writer = Writer::new(&s.log, &s.index, Durability::None);
