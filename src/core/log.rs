@@ -261,6 +261,7 @@ impl EventLog {
             let rest = &after_base[at + written..];
             let zero_tail = until == log_len
                 && written > 0
+                && written < batch.bytes.len()
                 && rest.contains(&0)
                 && rest.iter().all(|&byte| byte == 0 || byte == b'\n');
             let matched = if zero_tail { written } else { matched };

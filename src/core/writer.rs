@@ -1296,6 +1296,18 @@ mod tests {
             reopened.append_batch("{\"type\":\"input\",\"seq\":3}\n", CREATED).unwrap();
             // Not the batch's first line alone: the whole batch out, the zeros kept aside.
             assert_eq!(read(&s.log), format!("{before}{{\"type\":\"input\",\"seq\":3}}\n"));
+            assert_eq!(set_aside(&s), std::slice::from_ref(&tail));
+
+            // The same batch stored whole (acknowledged), then the zeros: it stays.
+            let s = session();
+            let mut writer = Writer::new(&s.log, &s.index, Durability::None);
+            writer.append_batch(batch, CREATED).unwrap();
+            let stored = read(&s.log);
+            append_to(&s.log, tail.as_bytes());
+            drop(writer);
+            let mut reopened = Writer::new(&s.log, &s.index, Durability::None);
+            reopened.append_batch("{\"type\":\"input\",\"seq\":3}\n", CREATED).unwrap();
+            assert_eq!(read(&s.log), format!("{stored}{{\"type\":\"input\",\"seq\":3}}\n"));
             assert_eq!(set_aside(&s), [tail]);
         }
     }
