@@ -34,15 +34,19 @@ async function calls(dir, name) {
   return fs.readFileSync(paths(name)[1], 'utf8')
 }
 
-it('idle sessions leave their checkpoints in their index files and write the same index as sessions that keep it', async () => {
+/** Under the budget `setBudget` sets to 0 (then back to `usual`), session "lean" writes the index session "kept" writes without it. */
+async function writesTheSameIndexUnder(setBudget, usual) {
   const kept = await calls(session.dir, 'kept')
-  setIndexMemoryBudget(0)
+  setBudget(0)
   try {
     expect(await calls(session.dir, 'lean')).toBe(kept.replaceAll('kept', 'lean'))
   } finally {
-    setIndexMemoryBudget(256 * 1024 * 1024)
+    setBudget(usual)
   }
-})
+}
+
+it('idle sessions leave their checkpoints in their index files and write the same index as sessions that keep it', () =>
+  writesTheSameIndexUnder(setIndexMemoryBudget, 256 * 1024 * 1024))
 
 it('refuses a budget that is not a non-negative integer', () => {
   for (const bytes of [-1, 1.5, '1', NaN, undefined]) {
@@ -50,12 +54,5 @@ it('refuses a budget that is not a non-negative integer', () => {
   }
 })
 
-it('sessions suspended by the descriptor budget, their checkpoints left in their files, write the same index too', async () => {
-  const kept = await calls(session.dir, 'kept')
-  setDescriptorBudget(0)
-  try {
-    expect(await calls(session.dir, 'lean')).toBe(kept.replaceAll('kept', 'lean'))
-  } finally {
-    setDescriptorBudget(512)
-  }
-})
+it('sessions suspended by the descriptor budget, their checkpoints left in their files, write the same index too', () =>
+  writesTheSameIndexUnder(setDescriptorBudget, 512))
